@@ -1,0 +1,477 @@
+//! The fold from a case's events to its current state.
+//!
+//! Deterministic by construction: the events are de-duplicated by id and sorted by
+//! (HLC, device, event id) before they are applied, so any replica holding the same events computes
+//! the same state whatever order they arrived in. Nothing is ever dropped silently: an event that
+//! cannot apply (an addendum to a note this replica has not seen yet, a second "case opened") is
+//! kept in `unplaced` and shown, never discarded.
+
+use crate::clock::Hlc;
+use crate::event::{AttendanceOutcome, ContactType, Event, EventBody, Infant, Person};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use ts_rs::TS;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseState {
+    pub case_id: Uuid,
+    /// `None` until this replica holds the event that opened the case.
+    pub details: Option<CaseDetails>,
+    pub contacts: Vec<Contact>,
+    pub signed_notes: Vec<SignedNote>,
+    /// Notes a clinician has started but not signed (their text is private to the author).
+    pub notes_in_progress: Vec<NoteInProgress>,
+    /// Events that could not be placed, kept visible rather than dropped.
+    pub unplaced: Vec<Unplaced>,
+    /// Everything that happened, in the order it happened (by date, then by clock).
+    pub chronology: Vec<ChronologyEntry>,
+    /// When the most recent event was written, for "last activity".
+    #[ts(optional)]
+    pub last_recorded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseDetails {
+    pub family_name: String,
+    #[ts(optional)]
+    pub parent: Option<Person>,
+    #[ts(optional)]
+    pub due_date: Option<NaiveDate>,
+    #[ts(optional)]
+    pub infant: Option<Infant>,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Contact {
+    pub contact_id: Uuid,
+    pub date: NaiveDate,
+    pub contact_type: ContactType,
+    pub outcome: AttendanceOutcome,
+    #[ts(optional)]
+    pub location: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SignedNote {
+    pub note_id: Uuid,
+    #[ts(optional)]
+    pub contact_id: Option<Uuid>,
+    /// The day the note is about.
+    pub occurred_on: NaiveDate,
+    pub text: String,
+    pub author: String,
+    /// When it was signed (the signing device's wall clock).
+    pub signed_at: DateTime<Utc>,
+    /// Written on a later day than the contact it records.
+    pub late_entry: bool,
+    pub event_id: Uuid,
+    pub addenda: Vec<Addendum>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Addendum {
+    pub addendum_id: Uuid,
+    pub note_id: Uuid,
+    pub reason: String,
+    pub text: String,
+    pub author: String,
+    pub added_at: DateTime<Utc>,
+    pub event_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NoteInProgress {
+    pub note_id: Uuid,
+    #[ts(optional)]
+    pub contact_id: Option<Uuid>,
+    pub occurred_on: NaiveDate,
+    pub author: String,
+    pub started_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Unplaced {
+    pub event_id: Uuid,
+    pub kind: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChronologyEntry {
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// When it was written.
+    pub recorded_at: DateTime<Utc>,
+    pub author: String,
+    pub event_id: Uuid,
+    pub item: ChronologyItem,
+}
+
+/// What a chronology line refers to; the details are in the state's lists, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChronologyItem {
+    CaseOpened,
+    Contact { contact_id: Uuid },
+    Note { note_id: Uuid },
+    Addendum { note_id: Uuid, addendum_id: Uuid },
+}
+
+impl CaseState {
+    pub fn empty(case_id: Uuid) -> Self {
+        CaseState {
+            case_id,
+            details: None,
+            contacts: Vec::new(),
+            signed_notes: Vec::new(),
+            notes_in_progress: Vec::new(),
+            unplaced: Vec::new(),
+            chronology: Vec::new(),
+            last_recorded_at: None,
+        }
+    }
+
+    pub fn signed_note(&self, note_id: Uuid) -> Option<&SignedNote> {
+        self.signed_notes.iter().find(|n| n.note_id == note_id)
+    }
+}
+
+/// Folds a case's events, in any order and with any repeats, into its current state.
+/// Events of other cases are ignored (and reported as unplaced).
+pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
+    let mut seen = HashSet::new();
+    let mut ordered: Vec<&Event> = events.iter().filter(|e| seen.insert(e.id)).collect();
+    ordered.sort_by_key(|e| e.order_key());
+
+    let mut state = CaseState::empty(case_id);
+    let mut notes: BTreeMap<Uuid, usize> = BTreeMap::new();
+    let mut in_progress: BTreeMap<Uuid, NoteInProgress> = BTreeMap::new();
+    let mut chronology: Vec<(NaiveDate, Hlc, Uuid, Uuid, ChronologyEntry)> = Vec::new();
+    let mut contact_ids = HashSet::new();
+    let mut addendum_ids = HashSet::new();
+
+    for e in ordered {
+        let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
+        if e.case_id != case_id {
+            state.unplaced.push(unplaced("belongs to another case"));
+            continue;
+        }
+        state.last_recorded_at = Some(state.last_recorded_at.map_or(e.recorded_at, |t| t.max(e.recorded_at)));
+        let mut entry = |date: NaiveDate, item: ChronologyItem| {
+            chronology.push((
+                date,
+                e.hlc,
+                e.device_id,
+                e.id,
+                ChronologyEntry { date, recorded_at: e.recorded_at, author: e.author.clone(), event_id: e.id, item },
+            ))
+        };
+        match &e.body {
+            EventBody::CaseOpened(c) => {
+                if state.details.is_some() {
+                    state.unplaced.push(unplaced("the case was already opened by an earlier event"));
+                    continue;
+                }
+                state.details = Some(CaseDetails {
+                    family_name: c.family_name.clone(),
+                    parent: c.parent.clone(),
+                    due_date: c.due_date,
+                    infant: c.infant.clone(),
+                    opened_by: e.author.clone(),
+                    opened_at: e.recorded_at,
+                });
+                entry(e.recorded_at.date_naive(), ChronologyItem::CaseOpened);
+            }
+            EventBody::ContactRecorded(c) => {
+                if !contact_ids.insert(c.contact_id) {
+                    state.unplaced.push(unplaced("a contact with this id was already recorded"));
+                    continue;
+                }
+                state.contacts.push(Contact {
+                    contact_id: c.contact_id,
+                    date: c.date,
+                    contact_type: c.contact_type,
+                    outcome: c.outcome,
+                    location: c.location.clone(),
+                    recorded_by: e.author.clone(),
+                    recorded_at: e.recorded_at,
+                });
+                entry(c.date, ChronologyItem::Contact { contact_id: c.contact_id });
+            }
+            EventBody::NoteDrafted(n) => {
+                if !notes.contains_key(&n.note_id) {
+                    in_progress.entry(n.note_id).or_insert_with(|| NoteInProgress {
+                        note_id: n.note_id,
+                        contact_id: n.contact_id,
+                        occurred_on: n.occurred_on,
+                        author: e.author.clone(),
+                        started_at: e.recorded_at,
+                    });
+                }
+            }
+            EventBody::NoteSigned(n) => {
+                if notes.contains_key(&n.note_id) {
+                    state.unplaced.push(unplaced("this note was already signed; signed notes never change"));
+                    continue;
+                }
+                in_progress.remove(&n.note_id);
+                notes.insert(n.note_id, state.signed_notes.len());
+                state.signed_notes.push(SignedNote {
+                    note_id: n.note_id,
+                    contact_id: n.contact_id,
+                    occurred_on: n.occurred_on,
+                    text: n.text.clone(),
+                    author: e.author.clone(),
+                    signed_at: e.recorded_at,
+                    late_entry: e.recorded_at.date_naive() > n.occurred_on,
+                    event_id: e.id,
+                    addenda: Vec::new(),
+                });
+                entry(n.occurred_on, ChronologyItem::Note { note_id: n.note_id });
+            }
+            EventBody::AddendumAdded(a) => {
+                let Some(&index) = notes.get(&a.note_id) else {
+                    state.unplaced.push(unplaced("an addendum to a note this device does not hold yet"));
+                    continue;
+                };
+                if !addendum_ids.insert(a.addendum_id) {
+                    state.unplaced.push(unplaced("an addendum with this id was already added"));
+                    continue;
+                }
+                state.signed_notes[index].addenda.push(Addendum {
+                    addendum_id: a.addendum_id,
+                    note_id: a.note_id,
+                    reason: a.reason.clone(),
+                    text: a.text.clone(),
+                    author: e.author.clone(),
+                    added_at: e.recorded_at,
+                    event_id: e.id,
+                });
+                entry(
+                    e.recorded_at.date_naive(),
+                    ChronologyItem::Addendum { note_id: a.note_id, addendum_id: a.addendum_id },
+                );
+            }
+        }
+    }
+
+    state.notes_in_progress = in_progress.into_values().collect();
+    chronology.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    state.chronology = chronology.into_iter().map(|c| c.4).collect();
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::*;
+    use proptest::prelude::*;
+
+    struct Writer {
+        device: Uuid,
+        seq: u64,
+        clock: crate::clock::HybridClock,
+        author: String,
+    }
+
+    impl Writer {
+        fn new(author: &str) -> Self {
+            Writer {
+                device: Uuid::new_v4(),
+                seq: 0,
+                clock: crate::clock::HybridClock::new(Hlc::ZERO, crate::clock::DEFAULT_MAX_DRIFT_MS),
+                author: author.into(),
+            }
+        }
+        fn write(&mut self, case_id: Uuid, wall_ms: u64, body: EventBody) -> Event {
+            self.seq += 1;
+            EventDraft {
+                id: Uuid::now_v7(),
+                case_id,
+                author: self.author.clone(),
+                device_id: self.device,
+                device_seq: self.seq,
+                hlc: self.clock.tick(wall_ms),
+                recorded_at: DateTime::from_timestamp_millis(wall_ms as i64).unwrap(),
+                body,
+            }
+            .seal()
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    const T0: u64 = 1_795_514_400_000; // 2026-11-24 10:00 UTC
+
+    fn story() -> (Uuid, Vec<Event>) {
+        let case = Uuid::now_v7();
+        let mut a = Writer::new("clinician.one");
+        let mut b = Writer::new("clinician.two");
+        let note = Uuid::now_v7();
+        let contact = Uuid::now_v7();
+        let events = vec![
+            a.write(
+                case,
+                T0,
+                EventBody::CaseOpened(CaseOpened {
+                    family_name: "Testfamily".into(),
+                    parent: Some(Person { name: "Parent A".into() }),
+                    due_date: Some(day("2027-02-01")),
+                    infant: None,
+                }),
+            ),
+            a.write(
+                case,
+                T0 + 10,
+                EventBody::ContactRecorded(ContactRecorded {
+                    contact_id: contact,
+                    date: day("2026-11-20"),
+                    contact_type: ContactType::HomeVisit,
+                    outcome: AttendanceOutcome::Attended,
+                    location: None,
+                }),
+            ),
+            a.write(
+                case,
+                T0 + 20,
+                EventBody::NoteDrafted(NoteDrafted { note_id: note, contact_id: Some(contact), occurred_on: day("2026-11-20") }),
+            ),
+            a.write(
+                case,
+                T0 + 30,
+                EventBody::NoteSigned(NoteSigned {
+                    note_id: note,
+                    contact_id: Some(contact),
+                    occurred_on: day("2026-11-20"),
+                    text: "Fictional session record.".into(),
+                }),
+            ),
+            b.write(
+                case,
+                T0 + 40,
+                EventBody::AddendumAdded(AddendumAdded {
+                    addendum_id: Uuid::now_v7(),
+                    note_id: note,
+                    reason: "Date of next visit corrected".into(),
+                    text: "Next visit is Thursday.".into(),
+                }),
+            ),
+        ];
+        (case, events)
+    }
+
+    #[test]
+    fn folds_a_simple_story() {
+        let (case, events) = story();
+        let s = fold(case, &events);
+        let details = s.details.as_ref().unwrap();
+        assert_eq!(details.family_name, "Testfamily");
+        assert_eq!(details.opened_by, "clinician.one");
+        assert_eq!(s.contacts.len(), 1);
+        assert_eq!(s.signed_notes.len(), 1);
+        assert!(s.notes_in_progress.is_empty(), "signing ends the draft");
+        let note = &s.signed_notes[0];
+        assert!(note.late_entry, "written on 24 Nov about 20 Nov");
+        assert_eq!(note.addenda.len(), 1);
+        assert_eq!(note.addenda[0].author, "clinician.two");
+        assert!(s.unplaced.is_empty());
+        // contact and note happened on the 20th, before the case-opened entry dated the 24th
+        assert!(matches!(s.chronology[0].item, ChronologyItem::Contact { .. }));
+        assert!(matches!(s.chronology.last().unwrap().item, ChronologyItem::Addendum { .. }));
+    }
+
+    #[test]
+    fn a_second_signing_of_the_same_note_never_replaces_the_first() {
+        let (case, mut events) = story();
+        let note_id = match &events[3].body {
+            EventBody::NoteSigned(n) => n.note_id,
+            _ => unreachable!(),
+        };
+        let mut forger = Writer::new("clinician.one");
+        events.push(forger.write(
+            case,
+            T0 + 50,
+            EventBody::NoteSigned(NoteSigned {
+                note_id,
+                contact_id: None,
+                occurred_on: day("2026-11-20"),
+                text: "Rewritten".into(),
+            }),
+        ));
+        let s = fold(case, &events);
+        assert_eq!(s.signed_notes[0].text, "Fictional session record.");
+        assert_eq!(s.unplaced.len(), 1);
+    }
+
+    #[test]
+    fn an_addendum_without_its_note_is_kept_visible() {
+        let (case, events) = story();
+        let without_note: Vec<Event> = events.into_iter().filter(|e| e.body.kind() != "note_signed").collect();
+        let s = fold(case, &without_note);
+        assert_eq!(s.unplaced.len(), 1);
+        assert_eq!(s.unplaced[0].kind, "addendum_added");
+        assert_eq!(s.notes_in_progress.len(), 1);
+    }
+
+    #[test]
+    fn duplicates_count_once() {
+        let (case, events) = story();
+        let mut doubled = events.clone();
+        doubled.extend(events.iter().cloned());
+        assert_eq!(fold(case, &doubled), fold(case, &events));
+    }
+
+    proptest! {
+        /// Any arrival order of a case's events, with any repeats, folds to the same state.
+        #[test]
+        fn any_permutation_folds_to_the_same_state(
+            order_keys in proptest::collection::vec(any::<u64>(), 64),
+            repeats in proptest::collection::vec(any::<proptest::sample::Index>(), 0..8),
+            extra_writers in 1usize..4,
+            skews in proptest::collection::vec(-172_800_000i64..172_800_000, 4),
+        ) {
+            let (case, mut events) = story();
+            // More notes and addenda from other devices whose clocks are skewed by up to two days
+            // either way.
+            let mut writers: Vec<Writer> = (0..extra_writers).map(|i| Writer::new(&format!("clinician.{i}"))).collect();
+            for (i, w) in writers.iter_mut().enumerate() {
+                let wall = (T0 as i64 + skews[i]) as u64;
+                let note = Uuid::now_v7();
+                events.push(w.write(case, wall, EventBody::NoteSigned(NoteSigned {
+                    note_id: note, contact_id: None, occurred_on: day("2026-11-21"), text: format!("Note {i}"),
+                })));
+                events.push(w.write(case, wall + 1, EventBody::AddendumAdded(AddendumAdded {
+                    addendum_id: Uuid::now_v7(), note_id: note, reason: "Clarification".into(), text: "More".into(),
+                })));
+            }
+            let reference = fold(case, &events);
+            prop_assert_eq!(reference.signed_notes.len(), 1 + extra_writers);
+            let mut arrived: Vec<(u64, Event)> =
+                events.iter().cloned().enumerate().map(|(i, e)| (order_keys[i], e)).collect();
+            for r in &repeats {
+                let e = r.get(&events).clone();
+                arrived.push((order_keys[arrived.len() % order_keys.len()], e));
+            }
+            arrived.sort_by_key(|(k, _)| *k);
+            let arrived: Vec<Event> = arrived.into_iter().map(|(_, e)| e).collect();
+            prop_assert_eq!(fold(case, &arrived), reference);
+        }
+    }
+}
