@@ -1,0 +1,65 @@
+// Every call the window makes to the Rust shell. The types come from ui/src/bindings, generated
+// from the Rust types by ts-rs: nothing that crosses `invoke` is written by hand here.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Addendum } from "../bindings/Addendum";
+import type { AppStatus } from "../bindings/AppStatus";
+import type { CaseOpened } from "../bindings/CaseOpened";
+import type { CaseSummary } from "../bindings/CaseSummary";
+import type { CaseView } from "../bindings/CaseView";
+import type { Contact } from "../bindings/Contact";
+import type { ContactInput } from "../bindings/ContactInput";
+import type { Draft } from "../bindings/Draft";
+import type { DraftInput } from "../bindings/DraftInput";
+import type { PassphraseStrength } from "../bindings/PassphraseStrength";
+import type { SearchHit } from "../bindings/SearchHit";
+import type { SignedNote } from "../bindings/SignedNote";
+
+/** Commands answer errors with one plain sentence; show it as it is. */
+export function message(err: unknown): string {
+  if (typeof err === "string") return err;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export const api = {
+  appStatus: () => invoke<AppStatus>("app_status"),
+  createStore: (username: string, passphrase: string) =>
+    invoke<AppStatus>("create_store", { username, passphrase }),
+  unlock: (passphrase: string) => invoke<AppStatus>("unlock", { passphrase }),
+  lock: () => invoke<void>("lock"),
+  passphraseStrength: (passphrase: string, username: string) =>
+    invoke<PassphraseStrength>("passphrase_strength", { passphrase, username }),
+  listCases: () => invoke<CaseSummary[]>("list_cases"),
+  openCase: (input: CaseOpened) => invoke<CaseSummary>("open_case", { input }),
+  getCase: (case_id: string) => invoke<CaseView>("get_case", { case_id }),
+  recordContact: (case_id: string, input: ContactInput) =>
+    invoke<Contact>("record_contact", { case_id, input }),
+  saveDraft: (input: DraftInput) => invoke<Draft>("save_draft", { input }),
+  signNote: (input: DraftInput) => invoke<SignedNote>("sign_note", { input }),
+  addAddendum: (note_id: string, reason: string, text: string) =>
+    invoke<Addendum>("add_addendum", { note_id, reason, text }),
+  search: (query: string) => invoke<SearchHit[]>("search", { query }),
+  touch: () => invoke<void>("touch"),
+};
+
+/** The shell locked itself (idle too long, or the Lock button): follow it to the unlock screen. */
+export function onLocked(handler: () => void): Promise<UnlistenFn> {
+  return listen("locked", handler);
+}
+
+/** Tell the shell the clinician is still here, at most once every 30 seconds. */
+export function startActivityPings(): () => void {
+  let last = 0;
+  const ping = () => {
+    const now = Date.now();
+    if (now - last < 30_000) return;
+    last = now;
+    api.touch().catch(() => {});
+  };
+  const events = ["keydown", "pointerdown", "pointermove", "wheel"] as const;
+  for (const e of events) window.addEventListener(e, ping, { passive: true });
+  return () => {
+    for (const e of events) window.removeEventListener(e, ping);
+  };
+}

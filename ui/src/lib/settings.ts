@@ -1,0 +1,42 @@
+// Preferences (never patient data), kept by tauri-plugin-store in settings.json.
+import { load, type Store } from "@tauri-apps/plugin-store";
+
+export type Theme = "light" | "dark" | "system";
+
+export interface Preferences {
+  data_dir: string;
+  auto_lock_minutes: number;
+  theme: Theme;
+}
+
+export const DEFAULTS: Preferences = { data_dir: "", auto_lock_minutes: 5, theme: "system" };
+
+let storePromise: Promise<Store> | null = null;
+function prefsStore(): Promise<Store> {
+  storePromise ??= load("settings.json", { defaults: {}, autoSave: false });
+  return storePromise;
+}
+
+export async function readPreferences(): Promise<Preferences> {
+  const store = await prefsStore();
+  const dataDir = await store.get<string>("data_dir");
+  const minutes = await store.get<number>("auto_lock_minutes");
+  const theme = await store.get<Theme>("theme");
+  return {
+    data_dir: typeof dataDir === "string" ? dataDir : DEFAULTS.data_dir,
+    auto_lock_minutes: typeof minutes === "number" ? minutes : DEFAULTS.auto_lock_minutes,
+    theme: theme === "light" || theme === "dark" || theme === "system" ? theme : DEFAULTS.theme,
+  };
+}
+
+export async function writePreferences(p: Preferences): Promise<void> {
+  const store = await prefsStore();
+  await store.set("data_dir", p.data_dir.trim());
+  await store.set("auto_lock_minutes", p.auto_lock_minutes);
+  await store.set("theme", p.theme);
+  await store.save();
+}
+
+export function applyTheme(theme: Theme): void {
+  document.documentElement.dataset.theme = theme;
+}
