@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order. bash scripts/test.sh
+# Add a stage: write a function `stage_<name>` and add its name to STAGES.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+stage_setup() {
+  stage "Setup (with test extras)"
+  bash "$ROOT/scripts/setup.sh" --tests
+}
+
+stage_rust_tests() {
+  stage "Rust tests (crates)"
+  if command -v cargo-nextest >/dev/null 2>&1; then
+    cargo nextest run --workspace --exclude casebook-app --no-tests=pass
+  else
+    cargo test --workspace --exclude casebook-app
+  fi
+}
+
+stage_bindings() {
+  stage "Generated TypeScript bindings are current"
+  # The shell's own types (AppStatus, LockState) are exported by its ts-rs tests.
+  cargo test -p casebook-app --bin casebook-app export_bindings -- --quiet
+  if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard -- ui/src/bindings)" ]; then
+    git ls-files --others --exclude-standard -- ui/src/bindings
+    die "ui/src/bindings changed when the tests ran: commit the regenerated bindings."
+  fi
+  echo "Bindings are current."
+}
+
+stage_ui_check() {
+  stage "UI type check (svelte-check)"
+  (cd ui && npm run --silent check)
+}
+
+stage_build_app() {
+  bash "$ROOT/scripts/build-app.sh"
+}
+
+stage_e2e() {
+  stage "End-to-end test of the app window (Xvfb + tauri-driver)"
+  (cd tests/e2e && xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- npm test --silent)
+  echo "Screenshots: tests/e2e/artifacts/"
+}
+
+STAGES=(setup rust_tests bindings ui_check build_app e2e)
+
+started=$(date +%s)
+for s in "${STAGES[@]}"; do
+  "stage_$s"
+done
+stage "All checks passed in $(( $(date +%s) - started )) s"

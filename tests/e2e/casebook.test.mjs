@@ -1,0 +1,296 @@
+// End-to-end: the real Casebook window, driven through tauri-driver + WebKitWebDriver.
+// Run under a display, e.g.: xvfb-run -a dbus-run-session -- npm test   (see scripts/test.sh)
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { KEYS, Session } from "./webdriver.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const APP = path.resolve(process.env.CASEBOOK_APP ?? path.join(root, "target/debug/casebook-app"));
+const DRIVER = process.env.TAURI_DRIVER ?? path.join(homedir(), ".cargo/bin/tauri-driver");
+const PORT = Number(process.env.E2E_PORT ?? 4444);
+const BASE = `http://127.0.0.1:${PORT}`;
+const ARTIFACTS = path.join(here, "artifacts");
+
+const USERNAME = "e2e.clinician";
+const PASSPHRASE = "copper kettle meadow lantern";
+const FAMILY = "Testfamily-E2E";
+const NOTE = "Baby settled well in mum's arms during the visit. Mum says she is sleeping better. Keyword: lighthouse.";
+const REASON = "Correction: the health visitor was also present";
+const ADDENDUM = "Joint visit with the family's health visitor.";
+const DRAFT = "Unsigned draft that must survive the app being killed.";
+
+let scratch;
+let driver;
+let session;
+let shot = 0;
+let broken = false;
+
+function isoDaysAgo(n) {
+  const d = new Date();
+  d.setDate(d.getDate() - n);
+  const pad = (x) => String(x).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+async function screenshot(name) {
+  if (!session) return;
+  try {
+    shot += 1;
+    writeFileSync(path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), await session.screenshot());
+  } catch (e) {
+    console.error(`(screenshot ${name} failed: ${e.message})`);
+  }
+}
+
+/** Each step depends on the one before: once one fails, the rest are skipped, not piled on. */
+function step(name, fn) {
+  test(name, async (t) => {
+    if (broken) return t.skip("an earlier step failed");
+    try {
+      await fn(t);
+      await screenshot(name.replace(/[^a-z0-9]+/gi, "-").toLowerCase());
+    } catch (e) {
+      broken = true;
+      await screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`);
+      throw e;
+    }
+  });
+}
+
+/** Set an input's value the way typing would (date inputs and selects), so Svelte sees it. */
+async function setValue(selector, value, event = "input") {
+  const el = await session.waitForElement(selector);
+  await session.execute(
+    "const [el, v, ev] = arguments; el.value = v; el.dispatchEvent(new Event(ev, { bubbles: true }));",
+    [{ "element-6066-11e4-a52f-4a5cb5ca4b63": el.id }, value, event],
+  );
+}
+
+async function type(selector, text) {
+  const el = await session.waitForElement(selector);
+  await el.clear();
+  await el.type(text);
+  return el;
+}
+
+async function button(label, within = "") {
+  return session.waitForElement(`${within}//button[normalize-space()=${JSON.stringify(label)}]`);
+}
+
+async function newSession() {
+  session = await Session.create(BASE, { "tauri:options": { application: APP } });
+  await session.waitForText(/Welcome to Casebook|Casebook is locked|Your caseload/, 30_000);
+}
+
+/** Process ids below `pid` whose executable is the app. */
+function appPids(pid) {
+  const parents = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      /* gone */
+    }
+  }
+  const below = (p) => {
+    for (let cur = parents.get(p); cur; cur = parents.get(cur)) if (cur === pid) return true;
+    return false;
+  };
+  return [...parents.keys()].filter((p) => {
+    try {
+      return below(p) && readlinkSync(`/proc/${p}/exe`).replace(/ \(deleted\)$/, "") === APP;
+    } catch {
+      return false;
+    }
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(APP), `The app is not built at ${APP}: run scripts/test.sh (tauri build --debug --no-bundle).`);
+  assert.ok(existsSync(DRIVER), `tauri-driver is not installed at ${DRIVER}: run scripts/setup.sh.`);
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  scratch = mkdtempSync(path.join(tmpdir(), "casebook-e2e-"));
+  const home = path.join(scratch, "home");
+  mkdirSync(home);
+  const env = {
+    ...process.env,
+    CASEBOOK_DATA_DIR: path.join(scratch, "data"),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, ".config"),
+    XDG_DATA_HOME: path.join(home, ".local/share"),
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+  };
+  driver = spawn(DRIVER, ["--port", String(PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  const until = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await fetch(`${BASE}/status`);
+      break;
+    } catch {
+      if (Date.now() > until) throw new Error(`tauri-driver did not start on port ${PORT}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  await newSession();
+});
+
+after(async () => {
+  try {
+    await session?.delete();
+  } catch {
+    /* the window may already be gone */
+  }
+  if (driver && driver.exitCode === null) {
+    for (const pid of appPids(driver.pid)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    driver.kill("SIGTERM");
+  }
+  if (scratch && !process.env.E2E_KEEP_DATA) rmSync(scratch, { recursive: true, force: true });
+});
+
+step("first run: choose a username and a passphrase, with strength feedback", async () => {
+  await session.waitForText("Welcome to Casebook", 30_000);
+  await type("#username", USERNAME);
+  await type("#passphrase", "short");
+  await session.waitForText("Use at least 10 characters");
+  await screenshot("weak-passphrase");
+  await type("#passphrase", PASSPHRASE);
+  await session.waitForText(/Strong passphrase\.|Good\. A fourth/);
+  await type("#confirm", "copper kettle");
+  await session.waitForText("The two passphrases are not the same yet.");
+  await type("#confirm", PASSPHRASE);
+  await screenshot("strong-passphrase");
+  await (await button("Set up Casebook")).click();
+  await session.waitForText("Your caseload", 30_000);
+  await session.waitForText(`Signed in as ${USERNAME}`);
+  await session.waitForText("No cases yet");
+});
+
+step("open a new case", async () => {
+  await (await button("Open a new case")).click();
+  await session.waitForText("Family name");
+  await type("#nc-family", FAMILY);
+  await type("#nc-parent", "Alex Example");
+  await setValue("#nc-due", "2027-03-01");
+  await screenshot("new-case-form");
+  await (await button("Open case")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === FAMILY);
+  const text = await session.bodyText();
+  assert.match(text, /Alex Example/);
+  assert.match(text, /1 Mar 2027/);
+  assert.match(text, new RegExp(`Case opened by ${USERNAME.replace(".", "\\.")}`));
+});
+
+step("record a contact (Esc closes the dialog)", async () => {
+  await (await button("Record a contact")).click();
+  const date = await session.waitForElement("#ct-date");
+  await date.type(KEYS.ESCAPE);
+  await session.waitFor("the dialog to close on Esc", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  await (await button("Record a contact")).click();
+  await setValue("#ct-date", isoDaysAgo(3));
+  await setValue("#ct-location", "Family home");
+  // Enter in a field submits the form.
+  await (await session.waitForElement("#ct-location")).type(KEYS.ENTER);
+  await session.waitForText("Home visit — Attended, Family home");
+});
+
+step("write a note and see it saved as you type", async () => {
+  await (await button("Write a note")).click();
+  const contactId = await session.execute("return document.querySelector('#note-contact option:nth-child(2)').value;");
+  await setValue("#note-contact", contactId, "change");
+  const editor = await session.waitForElement("#note-text");
+  await editor.type(NOTE);
+  await session.waitFor("the editor to say Saved", async () => /^Saved at \d\d:\d\d$/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
+});
+
+step("sign the note after confirming", async () => {
+  await (await button("Sign note…")).click();
+  await session.waitForText("Once signed, this note cannot be changed");
+  await screenshot("sign-confirm");
+  await (await button("Sign note", "//dialog")).click();
+  await session.waitForText("Note signed.");
+  const text = await session.bodyText();
+  assert.ok(text.includes(NOTE), "the signed note's text is in the chronology");
+  assert.match(text, new RegExp(`Signed by ${USERNAME.replace(".", "\\.")}`));
+  assert.match(text, /Late entry: written \d+ \w+ about \d+ \w+/);
+  assert.doesNotMatch(text, /Your unsigned drafts/);
+});
+
+step("add an addendum with a reason, shown under the note", async () => {
+  await (await button("Add addendum")).click();
+  await type("#" + (await session.execute("return document.querySelector('.addendum-form input').id;")), REASON);
+  const area = await session.find("//form[contains(@class,'addendum-form')]//textarea");
+  await area.type(ADDENDUM);
+  await (await button("Add addendum", "//form[contains(@class,'addendum-form')]")).click();
+  await session.waitForText(`Reason: ${REASON}`);
+  const text = await session.bodyText();
+  assert.ok(text.includes(ADDENDUM));
+  assert.ok(text.indexOf(NOTE) < text.indexOf(REASON), "the addendum is under its note");
+  assert.ok(text.indexOf(REASON) < text.indexOf("Home visit — Attended"), "the addendum is inside the note's entry, before older entries");
+});
+
+step("lock, then unlock with a wrong and then the right passphrase", async () => {
+  await (await button("Lock")).click();
+  await session.waitForText("Casebook is locked");
+  assert.doesNotMatch(await session.bodyText(), /Testfamily-E2E/);
+  const input = await session.waitForElement("#unlock-passphrase");
+  await input.type("not my passphrase at all" + KEYS.ENTER);
+  await session.waitForText("That passphrase is not right", 30_000);
+  await screenshot("wrong-passphrase");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+  await session.waitForText(FAMILY);
+});
+
+step("search finds the note", async () => {
+  await type("#case-search", "lighthouse");
+  await session.waitForText("In a note:");
+  const text = await session.bodyText();
+  assert.ok(text.includes(FAMILY));
+  await screenshot("search-hit");
+  await type("#case-search", "zebra");
+  await session.waitForText("No family or note matches");
+  await (await session.find("#case-search")).clear();
+  await session.waitForText(FAMILY);
+});
+
+step("a draft survives the app being killed", async () => {
+  await (await button(FAMILY)).click();
+  await (await button("Write a note")).click();
+  await (await session.waitForElement("#note-text")).type(DRAFT);
+  await new Promise((r) => setTimeout(r, 2500));
+  await screenshot("draft-before-kill");
+  const pids = appPids(driver.pid);
+  assert.ok(pids.length > 0, "found the app's process");
+  for (const pid of pids) process.kill(pid, "SIGKILL");
+  try {
+    await session.delete();
+  } catch {
+    /* the window is gone */
+  }
+  await newSession();
+  await session.waitForText("Casebook is locked");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+  await (await button(FAMILY)).click();
+  await session.waitForText("Your unsigned drafts");
+  assert.ok((await session.bodyText()).includes(DRAFT.slice(0, 60)));
+  await (await button("Continue writing")).click();
+  const value = await (await session.waitForElement("#note-text")).property("value");
+  assert.equal(value, DRAFT);
+});
