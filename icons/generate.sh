@@ -6,7 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 rsvg-convert --width 1024 --height 1024 "$here/casebook.svg" --output "$here/casebook-1024.png"
 cd "$root/ui"
-npx --no-install tauri icon "$here/casebook-1024.png" --output "$here"
+npm run --silent tauri -- icon "$here/casebook-1024.png" --output "$here"
 # The desktop bundles (deb) only need the desktop sizes; drop the mobile sets.
 rm -rf "$here/android" "$here/ios"
 echo "Icons written to $here"
