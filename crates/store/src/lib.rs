@@ -1,1 +1,704 @@
+//! The laptop's store: one SQLCipher database per clinician, opened with their passphrase.
+//!
+//! - [`keyring`]: the random data key, wrapped by an Argon2id-derived key.
+//! - [`schema`]: versioned forward-only migrations.
+//! - The append-only event log (SQLite triggers refuse UPDATE and DELETE), with an outbox row
+//!   written in the same transaction as each local event.
+//! - [`projection`]: current-state tables and the full-text index, derived from the log and
+//!   rebuildable from it.
+//! - Drafts: the one mutable thing, autosaved, private to their author.
 
+pub mod error;
+pub mod keyring;
+pub mod projection;
+pub mod schema;
+pub mod strength;
+
+pub use error::{Result, StoreError};
+pub use keyring::KdfParams;
+pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
+
+use casebook_domain::{
+    fold, AddendumAdded, AttendanceOutcome, CaseOpened, CaseState, ContactRecorded, ContactType, Event,
+    EventBody, EventDraft, Hlc, HybridClock, NoteDrafted, NoteSigned, ValidationError, DEFAULT_MAX_DRIFT_MS,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use keyring::{DataKey, Keyring};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use ts_rs::TS;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+pub const DATABASE_FILE: &str = "casebook.db";
+
+/// Where "now" comes from. The domain never reads a clock; the store does, through this, so tests
+/// can set the laptop's clock a day wrong.
+pub trait WallClock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    /// The clinician's local calendar date, for "not in the future" checks.
+    fn today(&self) -> NaiveDate;
+}
+
+pub struct SystemClock;
+
+impl WallClock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+    fn today(&self) -> NaiveDate {
+        chrono::Local::now().date_naive()
+    }
+}
+
+#[derive(Clone)]
+pub struct StoreOptions {
+    pub kdf: KdfParams,
+    pub clock: Arc<dyn WallClock>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { kdf: KdfParams::DEFAULT, clock: Arc::new(SystemClock) }
+    }
+}
+
+/// One line of the caseload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseSummary {
+    pub case_id: Uuid,
+    /// `None` while the event that opened the case has not reached this laptop.
+    #[ts(optional)]
+    pub family_name: Option<String>,
+    #[ts(optional)]
+    pub parent_name: Option<String>,
+    #[ts(optional)]
+    pub due_date: Option<NaiveDate>,
+    #[ts(optional)]
+    pub infant_name: Option<String>,
+    #[ts(optional)]
+    pub infant_dob: Option<NaiveDate>,
+    #[ts(optional)]
+    pub opened_at: Option<DateTime<Utc>>,
+    #[ts(optional)]
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub contact_count: u32,
+    pub signed_note_count: u32,
+    /// This clinician's unsigned drafts on the case.
+    pub my_draft_count: u32,
+}
+
+/// A case as the clinician sees it: its state, and their own unsigned drafts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseView {
+    pub state: CaseState,
+    pub my_drafts: Vec<Draft>,
+}
+
+/// An unsigned note, private to its author, saved as they type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Draft {
+    pub note_id: Uuid,
+    pub case_id: Uuid,
+    #[ts(optional)]
+    pub contact_id: Option<Uuid>,
+    pub occurred_on: NaiveDate,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every save.
+    pub revision: u32,
+}
+
+/// What the clinician has typed for a note: saved as a draft, or signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftInput {
+    pub case_id: Uuid,
+    /// The draft being continued; `None` starts a new note.
+    #[ts(optional)]
+    pub note_id: Option<Uuid>,
+    #[ts(optional)]
+    pub contact_id: Option<Uuid>,
+    pub occurred_on: NaiveDate,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactInput {
+    pub date: NaiveDate,
+    pub contact_type: ContactType,
+    pub outcome: AttendanceOutcome,
+    #[ts(optional)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SearchHitKind {
+    Family,
+    Note,
+    Addendum,
+}
+
+/// One search result. `snippet` marks matched words between U+0002 and U+0003.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    pub case_id: Uuid,
+    #[ts(optional)]
+    pub family_name: Option<String>,
+    pub kind: SearchHitKind,
+    pub ref_id: Uuid,
+    pub snippet: String,
+}
+
+pub const SNIPPET_START: char = '\u{2}';
+pub const SNIPPET_END: char = '\u{3}';
+
+/// The identity and counters of this laptop's writer. Cloned before each write transaction and
+/// restored if it fails, so the per-device sequence stays dense.
+#[derive(Clone)]
+struct Writer {
+    username: String,
+    device_id: Uuid,
+    last_device_seq: u64,
+    clock: HybridClock,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    conn: Connection,
+    writer: Writer,
+    options: StoreOptions,
+}
+
+fn open_connection(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // `PRAGMA key` must come first; the statement holding the key is wiped after use.
+    let literal = key.sqlcipher_literal();
+    let statement = Zeroizing::new(format!("PRAGMA key = \"{}\";", literal.as_str()));
+    conn.execute_batch(&statement)?;
+    // SQLCipher accepts any key and fails only at the first read: read now, so a database that
+    // does not belong to this key file says so here rather than halfway through a write.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|_| {
+        StoreError::Keyring(format!("{} cannot be read with this key file (is it another store's?)", path.display()))
+    })?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;",
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Keyring(format!("a stored id ({s}) is damaged")))
+}
+
+impl Store {
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DATABASE_FILE).exists() && dir.join(keyring::KEYRING_FILE).exists()
+    }
+
+    pub fn create(dir: &Path, passphrase: &str, username: &str) -> Result<Store> {
+        Self::create_with(dir, passphrase, username, StoreOptions::default())
+    }
+
+    /// Creates a new, empty store. The database is built under a temporary name and moved into
+    /// place only after the key file is safely written, so an interrupted `create` can simply be
+    /// run again and never leaves a database without its key.
+    pub fn create_with(dir: &Path, passphrase: &str, username: &str, options: StoreOptions) -> Result<Store> {
+        Self::build(dir, passphrase, username, &options, schema::LATEST, |_| Ok(()))?;
+        Self::open_with(dir, passphrase, options)
+    }
+
+    /// Builds a store whose schema stops at `version`, seeded by `seed`, as an older Casebook
+    /// would have left it: for testing every migration path. Not for use outside tests.
+    #[doc(hidden)]
+    pub fn create_at_version_for_tests(
+        dir: &Path,
+        passphrase: &str,
+        username: &str,
+        options: &StoreOptions,
+        version: i64,
+        seed: impl FnOnce(&Transaction) -> Result<()>,
+    ) -> Result<()> {
+        Self::build(dir, passphrase, username, options, version, seed)
+    }
+
+    fn build(
+        dir: &Path,
+        passphrase: &str,
+        username: &str,
+        options: &StoreOptions,
+        version: i64,
+        seed: impl FnOnce(&Transaction) -> Result<()>,
+    ) -> Result<()> {
+        let db_path = dir.join(DATABASE_FILE);
+        if db_path.exists() {
+            return Err(StoreError::AlreadyInitialised { dir: dir.to_path_buf() });
+        }
+        let username = username.trim();
+        if username.is_empty() {
+            return Err(ValidationError::Empty { field: "Username" }.into());
+        }
+        let strength = passphrase_strength(passphrase, username);
+        if !strength.acceptable {
+            return Err(StoreError::WeakPassphrase { advice: strength.advice });
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        let store_id = Uuid::new_v4().to_string();
+        let (ring, key) = Keyring::create(passphrase, &store_id, options.kdf)?;
+        let building = dir.join(format!("{DATABASE_FILE}.new"));
+        for leftover in ["", "-wal", "-shm", "-journal"] {
+            let p = PathBuf::from(format!("{}{leftover}", building.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
+            }
+        }
+        {
+            let mut conn = open_connection(&building, &key, true)?;
+            schema::migrate_to(&mut conn, version)?;
+            let tx = conn.transaction()?;
+            meta_set(&tx, "store_id", &store_id)?;
+            meta_set(&tx, "username", username)?;
+            meta_set(&tx, "device_id", &Uuid::new_v4().to_string())?;
+            meta_set(&tx, "device_seq", "0")?;
+            meta_set(&tx, "hlc", "0.0")?;
+            meta_set(&tx, "created_at", &options.clock.now().to_rfc3339())?;
+            seed(&tx)?;
+            tx.commit()?;
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+        ring.save(dir)?;
+        std::fs::rename(&building, &db_path).map_err(|e| StoreError::io(&db_path, e))?;
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e))?;
+        Ok(())
+    }
+
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Store> {
+        Self::open_with(dir, passphrase, StoreOptions::default())
+    }
+
+    pub fn open_with(dir: &Path, passphrase: &str, options: StoreOptions) -> Result<Store> {
+        let ring = Keyring::load(dir)?;
+        let db_path = dir.join(DATABASE_FILE);
+        if !db_path.exists() {
+            return Err(StoreError::NotInitialised { dir: dir.to_path_buf() });
+        }
+        let key = ring.unlock(passphrase)?;
+        let mut conn = open_connection(&db_path, &key, false)?;
+        drop(key);
+        Self::from_connection(dir, &mut conn, &ring)?;
+        let migrated = schema::migrate_to(&mut conn, schema::LATEST)?;
+        let writer = Self::load_writer(&conn)?;
+        let mut store = Store { dir: dir.to_path_buf(), conn, writer, options };
+        if migrated {
+            // A new schema may add projections: derive them from the log, which is the truth.
+            store.rebuild_projections()?;
+        }
+        Ok(store)
+    }
+
+    fn from_connection(dir: &Path, conn: &mut Connection, ring: &Keyring) -> Result<()> {
+        if schema::version(conn)? >= 1 {
+            if let Some(id) = meta_get(conn, "store_id")? {
+                if id != ring.store_id() {
+                    return Err(StoreError::Keyring(format!(
+                        "the key file in {} belongs to another store",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_writer(conn: &Connection) -> Result<Writer> {
+        let missing = || StoreError::Keyring("the store's identity is missing; it may be damaged".into());
+        let username = meta_get(conn, "username")?.ok_or_else(missing)?;
+        let device_id = parse_uuid(&meta_get(conn, "device_id")?.ok_or_else(missing)?)?;
+        let last_device_seq: u64 = meta_get(conn, "device_seq")?.and_then(|s| s.parse().ok()).ok_or_else(missing)?;
+        let hlc = meta_get(conn, "hlc")?.ok_or_else(missing)?;
+        let (wall, counter) = hlc.split_once('.').ok_or_else(missing)?;
+        let last = Hlc::new(wall.parse().map_err(|_| missing())?, counter.parse().map_err(|_| missing())?);
+        Ok(Writer { username, device_id, last_device_seq, clock: HybridClock::new(last, DEFAULT_MAX_DRIFT_MS) })
+    }
+
+    /// Rewraps the data key under a new passphrase. The database is not rewritten.
+    pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
+        let ring = Keyring::load(dir)?;
+        let key = ring.unlock(old)?;
+        let strength = passphrase_strength(new, "");
+        if !strength.acceptable {
+            return Err(StoreError::WeakPassphrase { advice: strength.advice });
+        }
+        ring.rewrap(&key, new)?.save(dir)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn username(&self) -> &str {
+        &self.writer.username
+    }
+
+    pub fn device_id(&self) -> Uuid {
+        self.writer.device_id
+    }
+
+    /// Runs `f` in one transaction; if anything fails, the writer's counters are put back so the
+    /// next event gets the sequence number this one would have had.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction, &mut Writer, &dyn WallClock) -> Result<T>) -> Result<T> {
+        let snapshot = self.writer.clone();
+        let tx = self.conn.transaction()?;
+        let result = f(&tx, &mut self.writer, self.options.clock.as_ref()).and_then(|v| {
+            tx.commit()?;
+            Ok(v)
+        });
+        if result.is_err() {
+            self.writer = snapshot;
+        }
+        result
+    }
+
+    fn require_case(&self, case_id: Uuid) -> Result<()> {
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT 1 FROM events WHERE case_id = ?1 LIMIT 1", [case_id.to_string()], |r| r.get(0))
+            .optional()?;
+        found.map(|_| ()).ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))
+    }
+
+    pub fn open_case(&mut self, details: CaseOpened) -> Result<CaseSummary> {
+        let case_id = Uuid::now_v7();
+        self.write(|tx, w, clock| w.append(tx, clock, case_id, EventBody::CaseOpened(details)).map(|_| ()))?;
+        self.case_summary(case_id)
+    }
+
+    pub fn record_contact(&mut self, case_id: Uuid, input: ContactInput) -> Result<casebook_domain::Contact> {
+        self.require_case(case_id)?;
+        let contact_id = Uuid::now_v7();
+        let body = EventBody::ContactRecorded(ContactRecorded {
+            contact_id,
+            date: input.date,
+            contact_type: input.contact_type,
+            outcome: input.outcome,
+            location: input.location.filter(|l| !l.trim().is_empty()),
+        });
+        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
+        let state = self.case(case_id)?.state;
+        Ok(state.contacts.into_iter().find(|c| c.contact_id == contact_id).expect("just recorded"))
+    }
+
+    /// Autosaves a draft. The first save of a new note also records that a note is in progress.
+    pub fn save_draft(&mut self, input: DraftInput) -> Result<Draft> {
+        self.require_case(input.case_id)?;
+        if input.text.chars().count() > casebook_domain::MAX_NOTE_LEN {
+            return Err(ValidationError::TooLong {
+                field: "Note text",
+                len: input.text.chars().count(),
+                max: casebook_domain::MAX_NOTE_LEN,
+            }
+            .into());
+        }
+        let note_id = input.note_id.unwrap_or_else(Uuid::now_v7);
+        self.refuse_if_signed(note_id)?;
+        self.write(|tx, w, clock| {
+            let now = clock.now();
+            let existing: Option<String> = tx
+                .query_row("SELECT case_id FROM drafts WHERE note_id = ?1", [note_id.to_string()], |r| r.get(0))
+                .optional()?;
+            match existing {
+                Some(case) if case != input.case_id.to_string() => return Err(StoreError::DraftCaseMismatch),
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE drafts SET text = ?2, contact_id = ?3, occurred_on = ?4, updated_at = ?5,
+                         revision = revision + 1 WHERE note_id = ?1",
+                        params![
+                            note_id.to_string(),
+                            input.text,
+                            input.contact_id.map(|c| c.to_string()),
+                            input.occurred_on.to_string(),
+                            now.to_rfc3339()
+                        ],
+                    )?;
+                }
+                None => {
+                    let body = EventBody::NoteDrafted(NoteDrafted {
+                        note_id,
+                        contact_id: input.contact_id,
+                        occurred_on: input.occurred_on,
+                    });
+                    w.append(tx, clock, input.case_id, body)?;
+                    tx.execute(
+                        "INSERT INTO drafts (note_id, case_id, author, contact_id, occurred_on, text, created_at, updated_at, revision)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)",
+                        params![
+                            note_id.to_string(),
+                            input.case_id.to_string(),
+                            w.username,
+                            input.contact_id.map(|c| c.to_string()),
+                            input.occurred_on.to_string(),
+                            input.text,
+                            now.to_rfc3339()
+                        ],
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        self.draft(note_id)?.ok_or_else(|| StoreError::NoteNotFound(note_id.to_string()))
+    }
+
+    fn refuse_if_signed(&self, note_id: Uuid) -> Result<()> {
+        let signed: Option<i64> = self
+            .conn
+            .query_row("SELECT 1 FROM signed_notes WHERE note_id = ?1", [note_id.to_string()], |r| r.get(0))
+            .optional()?;
+        match signed {
+            Some(_) => Err(StoreError::NoteAlreadySigned(note_id)),
+            None => Ok(()),
+        }
+    }
+
+    pub fn draft(&self, note_id: Uuid) -> Result<Option<Draft>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{DRAFT_SELECT} WHERE note_id = ?1"),
+                [note_id.to_string()],
+                draft_from_row,
+            )
+            .optional()?)
+    }
+
+    /// This clinician's unsigned drafts, newest first (all cases when `case_id` is `None`).
+    pub fn drafts(&self, case_id: Option<Uuid>) -> Result<Vec<Draft>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{DRAFT_SELECT} WHERE author = ?1 AND (?2 IS NULL OR case_id = ?2) ORDER BY updated_at DESC, note_id"
+        ))?;
+        let rows = stmt.query_map(params![self.writer.username, case_id.map(|c| c.to_string())], draft_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Signs a note: its text becomes permanent, and its draft (if any) is removed in the same
+    /// transaction, so a crash leaves either the draft or the signed note, never neither.
+    pub fn sign_note(&mut self, input: DraftInput) -> Result<casebook_domain::SignedNote> {
+        self.require_case(input.case_id)?;
+        let note_id = input.note_id.unwrap_or_else(Uuid::now_v7);
+        self.refuse_if_signed(note_id)?;
+        if let Some(d) = self.draft(note_id)? {
+            if d.case_id != input.case_id {
+                return Err(StoreError::DraftCaseMismatch);
+            }
+        }
+        let body = EventBody::NoteSigned(NoteSigned {
+            note_id,
+            contact_id: input.contact_id,
+            occurred_on: input.occurred_on,
+            text: input.text,
+        });
+        self.write(|tx, w, clock| {
+            w.append(tx, clock, input.case_id, body)?;
+            tx.execute("DELETE FROM drafts WHERE note_id = ?1", [note_id.to_string()])?;
+            Ok(())
+        })?;
+        let state = self.case(input.case_id)?.state;
+        Ok(state.signed_note(note_id).cloned().expect("just signed"))
+    }
+
+    pub fn add_addendum(&mut self, note_id: Uuid, reason: &str, text: &str) -> Result<casebook_domain::Addendum> {
+        let case_id: String = self
+            .conn
+            .query_row("SELECT case_id FROM signed_notes WHERE note_id = ?1", [note_id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NoteNotFound(note_id.to_string()))?;
+        let case_id = parse_uuid(&case_id)?;
+        let addendum_id = Uuid::now_v7();
+        let body = EventBody::AddendumAdded(AddendumAdded {
+            addendum_id,
+            note_id,
+            reason: reason.trim().to_string(),
+            text: text.to_string(),
+        });
+        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
+        let state = self.case(case_id)?.state;
+        let note = state.signed_note(note_id).expect("note exists");
+        Ok(note.addenda.iter().find(|a| a.addendum_id == addendum_id).cloned().expect("just added"))
+    }
+
+    /// The events of one case, in the order they fold.
+    pub fn case_events(&self, case_id: Uuid) -> Result<Vec<Event>> {
+        projection::case_events(&self.conn, case_id)
+    }
+
+    pub fn case(&self, case_id: Uuid) -> Result<CaseView> {
+        let events = self.case_events(case_id)?;
+        if events.is_empty() {
+            return Err(StoreError::CaseNotFound(case_id.to_string()));
+        }
+        Ok(CaseView { state: fold(case_id, &events), my_drafts: self.drafts(Some(case_id))? })
+    }
+
+    pub fn case_summary(&self, case_id: Uuid) -> Result<CaseSummary> {
+        let mut list = self.query_cases(Some(case_id))?;
+        list.pop().ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))
+    }
+
+    /// The caseload, by family name.
+    pub fn list_cases(&self) -> Result<Vec<CaseSummary>> {
+        self.query_cases(None)
+    }
+
+    fn query_cases(&self, only: Option<Uuid>) -> Result<Vec<CaseSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.case_id, c.family_name, c.parent_name, c.due_date, c.infant_name, c.infant_dob,
+                    c.opened_at, c.last_activity_at, c.contact_count, c.signed_note_count,
+                    (SELECT count(*) FROM drafts d WHERE d.case_id = c.case_id AND d.author = ?1)
+             FROM cases c WHERE ?2 IS NULL OR c.case_id = ?2
+             ORDER BY c.family_name COLLATE NOCASE, c.case_id",
+        )?;
+        let rows = stmt.query_map(params![self.writer.username, only.map(|c| c.to_string())], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                CaseSummary {
+                    case_id: Uuid::nil(),
+                    family_name: r.get(1)?,
+                    parent_name: r.get(2)?,
+                    due_date: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                    infant_name: r.get(4)?,
+                    infant_dob: r.get::<_, Option<String>>(5)?.and_then(|d| d.parse().ok()),
+                    opened_at: r.get::<_, Option<String>>(6)?.and_then(|d| d.parse().ok()),
+                    last_activity_at: r.get::<_, Option<String>>(7)?.and_then(|d| d.parse().ok()),
+                    contact_count: r.get(8)?,
+                    signed_note_count: r.get(9)?,
+                    my_draft_count: r.get(10)?,
+                },
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, mut summary) = row?;
+            summary.case_id = parse_uuid(&id)?;
+            Ok(summary)
+        })
+        .collect()
+    }
+
+    /// Full-text search over family names, signed notes and addenda. Each word typed matches as a
+    /// prefix, so results appear as the clinician types.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        projection::search(&self.conn, query, limit)
+    }
+
+    /// Number of local events not yet acknowledged by the central store.
+    pub fn outbox_len(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Throws away every projection and derives it again from the event log.
+    pub fn rebuild_projections(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        projection::rebuild(&tx, self.options.clock.now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A deterministic text dump of every projection table and the search index, for proving that a
+    /// rebuild gives identical results.
+    pub fn projection_dump(&self) -> Result<String> {
+        projection::dump(&self.conn)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Direct access for tests and tools that must prove what the database itself refuses.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Writer {
+    /// Appends one local event: validated, stamped, logged, queued for sending and projected, all
+    /// inside the caller's transaction.
+    fn append(&mut self, tx: &Transaction, clock: &dyn WallClock, case_id: Uuid, body: EventBody) -> Result<Event> {
+        body.validate(clock.today())?;
+        let now = clock.now();
+        let hlc = self.clock.tick(now.timestamp_millis().max(0) as u64);
+        self.last_device_seq += 1;
+        let event = EventDraft {
+            id: Uuid::now_v7(),
+            case_id,
+            author: self.username.clone(),
+            device_id: self.device_id,
+            device_seq: self.last_device_seq,
+            hlc,
+            recorded_at: now,
+            body,
+        }
+        .seal();
+        projection::insert_event(tx, &event)?;
+        tx.execute(
+            "INSERT INTO outbox (event_id, queued_at) VALUES (?1, ?2)",
+            params![event.id.to_string(), now.to_rfc3339()],
+        )?;
+        meta_set(tx, "device_seq", &self.last_device_seq.to_string())?;
+        meta_set(tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;
+        projection::refresh_case(tx, case_id)?;
+        Ok(event)
+    }
+}
+
+const DRAFT_SELECT: &str =
+    "SELECT note_id, case_id, contact_id, occurred_on, text, created_at, updated_at, revision FROM drafts";
+
+fn draft_from_row(r: &rusqlite::Row) -> rusqlite::Result<Draft> {
+    let uuid = |i: usize| -> rusqlite::Result<Uuid> {
+        let s: String = r.get(i)?;
+        Uuid::parse_str(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
+    };
+    let parse_err = |i: usize, e: chrono::ParseError| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    Ok(Draft {
+        note_id: uuid(0)?,
+        case_id: uuid(1)?,
+        contact_id: r.get::<_, Option<String>>(2)?.and_then(|s| Uuid::parse_str(&s).ok()),
+        occurred_on: r.get::<_, String>(3)?.parse().map_err(|e| parse_err(3, e))?,
+        text: r.get(4)?,
+        created_at: r.get::<_, String>(5)?.parse().map_err(|e| parse_err(5, e))?,
+        updated_at: r.get::<_, String>(6)?.parse().map_err(|e| parse_err(6, e))?,
+        revision: r.get(7)?,
+    })
+}
