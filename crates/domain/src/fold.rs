@@ -29,7 +29,6 @@ pub struct CaseState {
     /// Everything that happened, in the order it happened (by date, then by clock).
     pub chronology: Vec<ChronologyEntry>,
     /// When the most recent event was written, for "last activity".
-    #[ts(optional)]
     pub last_recorded_at: Option<DateTime<Utc>>,
 }
 
@@ -37,11 +36,8 @@ pub struct CaseState {
 #[ts(export)]
 pub struct CaseDetails {
     pub family_name: String,
-    #[ts(optional)]
     pub parent: Option<Person>,
-    #[ts(optional)]
     pub due_date: Option<NaiveDate>,
-    #[ts(optional)]
     pub infant: Option<Infant>,
     pub opened_by: String,
     pub opened_at: DateTime<Utc>,
@@ -54,7 +50,6 @@ pub struct Contact {
     pub date: NaiveDate,
     pub contact_type: ContactType,
     pub outcome: AttendanceOutcome,
-    #[ts(optional)]
     pub location: Option<String>,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
@@ -64,7 +59,6 @@ pub struct Contact {
 #[ts(export)]
 pub struct SignedNote {
     pub note_id: Uuid,
-    #[ts(optional)]
     pub contact_id: Option<Uuid>,
     /// The day the note is about.
     pub occurred_on: NaiveDate,
@@ -94,7 +88,6 @@ pub struct Addendum {
 #[ts(export)]
 pub struct NoteInProgress {
     pub note_id: Uuid,
-    #[ts(optional)]
     pub contact_id: Option<Uuid>,
     pub occurred_on: NaiveDate,
     pub author: String,

@@ -71,19 +71,12 @@ impl Default for StoreOptions {
 pub struct CaseSummary {
     pub case_id: Uuid,
     /// `None` while the event that opened the case has not reached this laptop.
-    #[ts(optional)]
     pub family_name: Option<String>,
-    #[ts(optional)]
     pub parent_name: Option<String>,
-    #[ts(optional)]
     pub due_date: Option<NaiveDate>,
-    #[ts(optional)]
     pub infant_name: Option<String>,
-    #[ts(optional)]
     pub infant_dob: Option<NaiveDate>,
-    #[ts(optional)]
     pub opened_at: Option<DateTime<Utc>>,
-    #[ts(optional)]
     pub last_activity_at: Option<DateTime<Utc>>,
     pub contact_count: u32,
     pub signed_note_count: u32,
@@ -105,7 +98,6 @@ pub struct CaseView {
 pub struct Draft {
     pub note_id: Uuid,
     pub case_id: Uuid,
-    #[ts(optional)]
     pub contact_id: Option<Uuid>,
     pub occurred_on: NaiveDate,
     pub text: String,
@@ -153,7 +145,6 @@ pub enum SearchHitKind {
 #[ts(export)]
 pub struct SearchHit {
     pub case_id: Uuid,
-    #[ts(optional)]
     pub family_name: Option<String>,
     pub kind: SearchHitKind,
     pub ref_id: Uuid,
@@ -701,4 +692,14 @@ fn draft_from_row(r: &rusqlite::Row) -> rusqlite::Result<Draft> {
         updated_at: r.get::<_, String>(6)?.parse().map_err(|e| parse_err(6, e))?,
         revision: r.get(7)?,
     })
+}
+
+/// The application identifier, shared with the desktop shell so that the app and the `casebook`
+/// command find the same store by default.
+pub const APP_IDENTIFIER: &str = "org.casebook.desktop";
+
+/// Where the store lives when no directory is given: the OS data directory
+/// (`~/.local/share/org.casebook.desktop` on Linux), the same place the app uses.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join(APP_IDENTIFIER))
 }

@@ -2,4 +2,4 @@
 import type { Infant } from "./Infant";
 import type { Person } from "./Person";
 
-export type CaseDetails = { family_name: string, parent?: Person, due_date?: string, infant?: Infant, opened_by: string, opened_at: string, };
+export type CaseDetails = { family_name: string, parent: Person | null, due_date: string | null, infant: Infant | null, opened_by: string, opened_at: string, };

@@ -26,4 +26,4 @@ chronology: Array<ChronologyEntry>,
 /**
  * When the most recent event was written, for "last activity".
  */
-last_recorded_at?: string, };
+last_recorded_at: string | null, };
