@@ -151,8 +151,13 @@ fn main() -> ExitCode {
             }
             // clap's message plus usage is several lines; the first states the problem.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("the command line could not be understood");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut first = lines.next().unwrap_or("the command line could not be understood").to_string();
+            if first.ends_with(':') {
+                // "the following required arguments were not provided:" names them on the next line.
+                first = format!("{} {}", first, lines.next().unwrap_or_default());
+            }
+            let first = first.strip_prefix("error: ").unwrap_or(&first);
             eprintln!("{}. Run 'casebook --help' for usage.", first.trim_end_matches('.'));
             return ExitCode::from(2);
         }
