@@ -1,5 +1,7 @@
 // A tiny W3C WebDriver client on Node's fetch: just what the Casebook E2E needs.
-const ELEMENT = "element-6066-11e4-a52f-4a5cb5ca4b63";
+export const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+/** No single WebDriver call may take longer than this (a hung call fails the step, not the run). */
+const CALL_TIMEOUT_MS = 60_000;
 
 export class WebDriverError extends Error {}
 
@@ -8,6 +10,7 @@ async function call(base, method, path, body) {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   });
   const text = await res.text();
   let json;
@@ -60,6 +63,11 @@ export class Session {
 
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  /** Reference to an element, for passing to `execute`. */
+  static ref(element) {
+    return { [ELEMENT]: element.id };
   }
 
   /** Wait until `fn` returns a truthy value (retrying on errors); fail with `what` after `ms`. */
