@@ -1,0 +1,199 @@
+#![allow(dead_code)]
+
+use casebook_domain::*;
+use casebook_protocol::*;
+use casebook_server::api::{Service, ServiceConfig};
+use casebook_server::auth;
+use casebook_server::storage::{sqlite::SqliteStorage, Storage};
+use chrono::Utc;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "fictional test password";
+
+/// A real server on a loopback port, over a real backend.
+pub struct Harness {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub storage: Arc<dyn Storage>,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database on the chosen backend. PostgreSQL tests need CASEBOOK_TEST_DATABASE_URL
+/// (the test script starts a server and sets it); without it they fail rather than pass silently.
+pub async fn fresh_storage(backend: Backend) -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let s = SqliteStorage::open(&dir.path().join("central.db")).unwrap();
+            s.migrate().await.unwrap();
+            (Arc::new(s), Some(dir))
+        }
+        Backend::Postgres => {
+            let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
+                .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL behaviour suite (scripts/test.sh does)");
+            let s = casebook_server::storage::postgres::PostgresStorage::connect_fresh_for_tests(&url).await.unwrap();
+            s.migrate().await.unwrap();
+            (Arc::new(s), None)
+        }
+    }
+}
+
+pub async fn start(backend: Backend, config: ServiceConfig) -> Harness {
+    let (storage, dir) = fresh_storage(backend).await;
+    start_on(storage, dir, config).await
+}
+
+pub async fn start_on(storage: Arc<dyn Storage>, dir: Option<tempfile::TempDir>, config: ServiceConfig) -> Harness {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = Service::new(storage.clone(), config);
+    tokio::spawn(casebook_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    Harness { base, http: reqwest::Client::new(), storage, _dir: dir, stop: Some(stop) }
+}
+
+/// A team with two clinicians and a lead, and another team with one clinician.
+pub async fn seed_teams(h: &Harness) {
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    h.storage.add_team("Test Team A").await.unwrap();
+    h.storage.add_team("Test Team B").await.unwrap();
+    h.storage.add_user("clin.a1", "Test Team A", Role::Clinician, &hash).await.unwrap();
+    h.storage.add_user("clin.a2", "Test Team A", Role::Clinician, &hash).await.unwrap();
+    h.storage.add_user("lead.a", "Test Team A", Role::Lead, &hash).await.unwrap();
+    h.storage.add_user("clin.b1", "Test Team B", Role::Clinician, &hash).await.unwrap();
+}
+
+/// A signed-in laptop: it writes events as its clinician would.
+pub struct Laptop {
+    pub username: String,
+    pub device_id: Uuid,
+    pub device_secret: String,
+    pub token: String,
+    pub seq: u64,
+    pub clock: HybridClock,
+}
+
+impl Harness {
+    pub async fn login(&self, username: &str) -> Laptop {
+        let resp = self
+            .http
+            .post(format!("{}/v1/login", self.base))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD, "device_name": format!("{username} test laptop")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "login as {username}: {}", resp.text().await.unwrap());
+        let body: LoginResponse = resp.json().await.unwrap();
+        Laptop {
+            username: username.into(),
+            device_id: body.device_id,
+            device_secret: body.device_secret,
+            token: body.session.access_token,
+            seq: 0,
+            clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
+        }
+    }
+
+    pub async fn push_raw(&self, laptop: &Laptop, body: serde_json::Value) -> reqwest::Response {
+        self.http.post(format!("{}/v1/push", self.base)).bearer_auth(&laptop.token).json(&body).send().await.unwrap()
+    }
+
+    pub async fn push(&self, laptop: &Laptop, events: &[Event]) -> PushResponse {
+        let resp = self.push_raw(laptop, serde_json::json!({ "events": events })).await;
+        assert_eq!(resp.status(), 200, "push: {}", resp.text().await.unwrap());
+        resp.json().await.unwrap()
+    }
+
+    pub async fn pull_page(&self, laptop: &Laptop, after: Cursor, limit: usize) -> PullResponse {
+        let resp = self
+            .http
+            .get(format!("{}/v1/pull?after={after}&limit={limit}", self.base))
+            .bearer_auth(&laptop.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "pull: {}", resp.text().await.unwrap());
+        resp.json().await.unwrap()
+    }
+
+    /// Pulls every page after `after`; returns the events and the final cursor.
+    pub async fn pull_all(&self, laptop: &Laptop, mut after: Cursor) -> (Vec<PulledEvent>, Cursor, Vec<Uuid>) {
+        let mut all = Vec::new();
+        let mut removed = Vec::new();
+        loop {
+            let page = self.pull_page(laptop, after, 100).await;
+            assert!(page.next_cursor >= after, "a cursor never goes backwards");
+            all.extend(page.events);
+            removed.extend(page.access_removed);
+            after = page.next_cursor;
+            if !page.more {
+                return (all, after, removed);
+            }
+        }
+    }
+
+    pub async fn get(&self, laptop: &Laptop, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).bearer_auth(&laptop.token).send().await.unwrap()
+    }
+}
+
+impl Laptop {
+    pub fn event(&mut self, case_id: Uuid, body: EventBody) -> Event {
+        self.seq += 1;
+        let now = Utc::now();
+        EventDraft {
+            id: Uuid::now_v7(),
+            case_id,
+            author: self.username.clone(),
+            device_id: self.device_id,
+            device_seq: self.seq,
+            hlc: self.clock.tick(now.timestamp_millis() as u64),
+            recorded_at: now,
+            body,
+        }
+        .seal()
+    }
+
+    pub fn open_case(&mut self, family: &str) -> (Uuid, Event) {
+        let case_id = Uuid::now_v7();
+        let e = self.event(
+            case_id,
+            EventBody::CaseOpened(CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None }),
+        );
+        (case_id, e)
+    }
+
+    pub fn note(&mut self, case_id: Uuid, text: &str) -> Event {
+        self.event(
+            case_id,
+            EventBody::NoteSigned(NoteSigned { note_id: Uuid::now_v7(), contact_id: None, occurred_on: Utc::now().date_naive(), text: text.into() }),
+        )
+    }
+}
+
+pub async fn error_body(resp: reqwest::Response) -> (u16, ErrorBody) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not an error body: {text}")))
+}
+
+pub fn ids(events: &[PulledEvent]) -> Vec<Uuid> {
+    events.iter().map(|e| e.event.id).collect()
+}
