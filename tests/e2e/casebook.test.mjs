@@ -123,42 +123,31 @@ function appPids(pid) {
   });
 }
 
-before(async () => {
-  assert.ok(existsSync(APP), `The app is not built at ${APP}: run scripts/test.sh (tauri build --debug --no-bundle).`);
-  assert.ok(existsSync(DRIVER), `tauri-driver is not installed at ${DRIVER}: run scripts/setup.sh.`);
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  scratch = mkdtempSync(path.join(tmpdir(), "casebook-e2e-"));
-  const home = path.join(scratch, "home");
-  mkdirSync(home);
-  const env = {
-    ...process.env,
-    CASEBOOK_DATA_DIR: path.join(scratch, "data"),
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, ".config"),
-    XDG_DATA_HOME: path.join(home, ".local/share"),
-    XDG_CACHE_HOME: path.join(home, ".cache"),
-  };
-  driver = spawn(DRIVER, ["--port", String(PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
+let driverEnv;
+
+/** Start tauri-driver (it starts WebKitWebDriver, which starts the app for each session). */
+async function startDriver(extraEnv = {}) {
+  driver = spawn(DRIVER, ["--port", String(PORT)], { env: { ...driverEnv, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
   const until = Date.now() + 15_000;
   for (;;) {
     try {
       await fetch(`${BASE}/status`);
-      break;
+      return;
     } catch {
       if (Date.now() > until) throw new Error(`tauri-driver did not start on port ${PORT}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  await newSession();
-});
+}
 
-after(async () => {
+/** End the session, the app and the driver (only the processes this test started). */
+async function stopDriver() {
   try {
     await session?.delete();
   } catch {
     /* the window may already be gone */
   }
+  session = undefined;
   if (driver && driver.exitCode === null) {
     for (const pid of appPids(driver.pid)) {
       try {
@@ -167,8 +156,36 @@ after(async () => {
         /* gone */
       }
     }
+    const exited = new Promise((r) => driver.once("exit", r));
     driver.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   }
+}
+
+before(async () => {
+  assert.ok(existsSync(APP), `The app is not built at ${APP}: run scripts/test.sh (tauri build --debug --no-bundle).`);
+  assert.ok(existsSync(DRIVER), `tauri-driver is not installed at ${DRIVER}: run scripts/setup.sh.`);
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  scratch = mkdtempSync(path.join(tmpdir(), "casebook-e2e-"));
+  const home = path.join(scratch, "home");
+  mkdirSync(home);
+  driverEnv = {
+    ...process.env,
+    CASEBOOK_DATA_DIR: path.join(scratch, "data"),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, ".config"),
+    XDG_DATA_HOME: path.join(home, ".local/share"),
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+    // tauri-driver prints a backtrace for every dropped connection (the app killed on purpose).
+    RUST_BACKTRACE: "0",
+  };
+  await startDriver();
+  await newSession();
+});
+
+after(async () => {
+  await stopDriver();
   if (scratch && !process.env.E2E_KEEP_DATA) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -302,4 +319,34 @@ step("a draft survives the app being killed", async () => {
   await (await button("Continue writing")).click();
   const value = await (await session.waitForElement("#note-text")).property("value");
   assert.equal(value, DRAFT);
+});
+
+step("settings: dark theme is kept as a preference, outside the records", async () => {
+  await (await button("Settings")).click();
+  await session.waitForText("Lock Casebook after this many minutes without use");
+  const minutes = await (await session.waitForElement("#set-lock")).property("value");
+  assert.equal(minutes, "5", "auto-lock defaults to 5 minutes");
+  await (await session.find("//label[normalize-space()='Dark']/input")).click();
+  await (await button("Save settings")).click();
+  await session.waitForText("Settings saved.");
+  assert.equal(await session.execute("return document.documentElement.dataset.theme;"), "dark");
+  const prefsFile = path.join(driverEnv.XDG_DATA_HOME, "org.casebook.desktop", "settings.json");
+  const prefs = JSON.parse(readFileSync(prefsFile, "utf8"));
+  assert.equal(prefs.theme, "dark");
+  assert.doesNotMatch(JSON.stringify(prefs), /Testfamily|lighthouse|survive/, "no patient data in preferences");
+  await (await button("Caseload")).click();
+  await session.waitForText(FAMILY);
+});
+
+step("auto-lock: the app locks itself when left idle", async () => {
+  // A fresh app whose idle limit is 3 seconds instead of minutes.
+  await stopDriver();
+  await startDriver({ CASEBOOK_AUTO_LOCK_SECONDS: "3" });
+  await newSession();
+  await session.waitForText("Casebook is locked");
+  assert.equal(await session.execute("return document.documentElement.dataset.theme;"), "dark", "theme preference kept across restarts");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+  await session.waitForText("Casebook locked itself after a time without use", 15_000);
+  assert.doesNotMatch(await session.bodyText(), /Testfamily-E2E/, "nothing of the caseload stays on screen");
 });
