@@ -25,23 +25,51 @@ pub async fn open_storage(data_dir: &std::path::Path, database_url: Option<&str>
     Ok(storage)
 }
 
-/// Serves until `shutdown` completes, then stops accepting and lets in-flight requests (a push
-/// batch half-way through its transaction) finish.
+/// The service with its request tracing and timeout layers.
+pub fn app(state: api::AppState) -> axum::Router {
+    api::router(state)
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(120),
+        ))
+}
+
+/// Serves plain HTTP until `shutdown` completes, then stops accepting and lets in-flight requests
+/// (a push batch half-way through its transaction) finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: api::AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(state).layer(
-        tower_http::trace::TraceLayer::new_for_http()
-            .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
-            .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
-    );
-    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        std::time::Duration::from_secs(120),
-    ));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves HTTPS (rustls) with the given PEM certificate chain and key, with the same graceful
+/// shutdown.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    state: api::AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(60)));
+    });
+    axum_server::from_tcp_rustls(listener, config)
+        .handle(handle)
+        .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
         .await
 }

@@ -37,6 +37,12 @@ enum Command {
     Serve {
         #[arg(long, env = "CASEBOOK_LISTEN")]
         listen: Option<SocketAddr>,
+        /// PEM certificate chain for HTTPS (with --tls-key).
+        #[arg(long, env = "CASEBOOK_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for HTTPS.
+        #[arg(long, env = "CASEBOOK_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating reverse proxy).
         #[arg(long)]
         allow_plain_http: bool,
@@ -107,6 +113,8 @@ struct ConfigFile {
     data: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     allow_plain_http: Option<bool>,
     token_ttl_minutes: Option<i64>,
     max_body_bytes: Option<usize>,
@@ -190,7 +198,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 database_url.as_deref().map(|_| "PostgreSQL".to_string()).unwrap_or_else(|| data_dir.join("central.db").display().to_string())
             );
         }
-        Command::Serve { listen, allow_plain_http, log_json } => {
+        Command::Serve { listen, tls_cert, tls_key, allow_plain_http, log_json } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
             if log_json {
                 tracing_subscriber::fmt().json().with_env_filter(filter).init();
@@ -199,9 +207,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let listen = listen.or(config.listen).unwrap_or_else(|| "127.0.0.1:8443".parse().unwrap());
             let allow_plain = allow_plain_http || config.allow_plain_http.unwrap_or(false);
-            if !listen.ip().is_loopback() && !allow_plain {
+            let tls = match (tls_cert.or(config.tls_cert.clone()), tls_key.or(config.tls_key.clone())) {
+                (Some(c), Some(k)) => Some((c, k)),
+                (None, None) => None,
+                _ => return Err(Failure("give both a TLS certificate and its key, or neither".into())),
+            };
+            if tls.is_none() && !listen.ip().is_loopback() && !allow_plain {
                 return Err(Failure(format!(
-                    "refusing to serve plain HTTP on {listen}: notes would cross the network unencrypted. Listen on 127.0.0.1 behind a TLS reverse proxy (see the README) and pass --allow-plain-http"
+                    "refusing to serve plain HTTP on {listen}, where notes would cross the network unencrypted: give --tls-cert and --tls-key, or put a TLS reverse proxy in front and pass --allow-plain-http"
                 )));
             }
             let mut service_config = ServiceConfig::default();
@@ -211,11 +224,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(b) = config.max_body_bytes {
                 service_config.max_body_bytes = b;
             }
-            let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure(format!("could not listen on {listen}: {e}")))?;
-            let actual = listener.local_addr()?;
-            tracing::info!(address = %actual, backend = if database_url.is_some() { "postgresql" } else { "sqlite" }, "serving");
-            println!("Casebook central store listening on http://{actual}");
-            serve(listener, Service::new(storage, service_config), shutdown_signal()).await?;
+            let backend = if database_url.is_some() { "postgresql" } else { "sqlite" };
+            let state = Service::new(storage, service_config);
+            match tls {
+                Some((cert, key)) => {
+                    let listener = std::net::TcpListener::bind(listen).map_err(|e| Failure(format!("could not listen on {listen}: {e}")))?;
+                    listener.set_nonblocking(true)?;
+                    let actual = listener.local_addr()?;
+                    tracing::info!(address = %actual, backend, "serving HTTPS");
+                    println!("Casebook central store listening on https://{actual}");
+                    casebook_server::serve_tls(listener, &cert, &key, state, shutdown_signal())
+                        .await
+                        .map_err(|e| Failure(format!("could not serve HTTPS with {} and {}: {e}", cert.display(), key.display())))?;
+                }
+                None => {
+                    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure(format!("could not listen on {listen}: {e}")))?;
+                    let actual = listener.local_addr()?;
+                    tracing::info!(address = %actual, backend, "serving");
+                    println!("Casebook central store listening on http://{actual}");
+                    serve(listener, state, shutdown_signal()).await?;
+                }
+            }
             tracing::info!("stopped after finishing in-flight requests");
         }
         Command::Team(TeamCommand::Add { name }) => {
