@@ -270,6 +270,25 @@ step("add an addendum with a reason, shown under the note", async () => {
   assert.ok(text.indexOf(REASON) < text.indexOf("Home visit — Attended"), "the addendum is inside the note's entry, before older entries");
 });
 
+step("readable at 125% zoom: nothing runs off the side of the window", async () => {
+  // Page zoom at 125% is text 1.25 times larger in a window 1/1.25 as wide: do exactly that.
+  const rect = await session.cmd("GET", "/window/rect");
+  await session.cmd("POST", "/window/rect", { width: Math.round(rect.width / 1.25), height: Math.round(rect.height / 1.25) });
+  await session.execute("document.documentElement.style.fontSize = '125%';");
+  try {
+    await session.waitFor("the narrower window", async () => (await session.execute("return window.innerWidth;")) < rect.width);
+    await new Promise((r) => setTimeout(r, 300));
+    await screenshot("case-at-125-percent");
+    const overflow = await session.execute(
+      "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window at 125%`);
+  } finally {
+    await session.execute("document.documentElement.style.fontSize = '';");
+    await session.cmd("POST", "/window/rect", { width: rect.width, height: rect.height });
+  }
+});
+
 step("lock, then unlock with a wrong and then the right passphrase", async () => {
   await (await button("Lock")).click();
   await session.waitForText("Casebook is locked");
