@@ -207,6 +207,26 @@ step("first run: choose a username and a passphrase, with strength feedback", as
   await session.waitForText("No cases yet");
 });
 
+step("the window runs locked down: strict CSP and only the granted commands", async () => {
+  const evalBlocked = await session.execute("try { eval('1'); return false; } catch (e) { return true; }");
+  assert.equal(evalBlocked, true, "eval is refused by the CSP");
+  const inlineStyle = await session.execute(`
+    const d = document.createElement('div');
+    d.setAttribute('style', 'width: 123px');
+    document.body.appendChild(d);
+    const w = d.getBoundingClientRect().width;
+    d.remove();
+    return w;`);
+  console.log(`  (inline style width: ${inlineStyle})`);
+  assert.notEqual(inlineStyle, 123, "inline style attributes are refused by the CSP");
+  const refused = await session.executeAsync(`
+    const done = arguments[arguments.length - 1];
+    window.__TAURI_INTERNALS__.invoke('plugin:store|clear', { rid: 0 })
+      .then(() => done('allowed'), (e) => done(String(e)));`);
+  console.log(`  (store-plugin clear answered: ${refused})`);
+  assert.match(refused, /not allowed/i, "a store-plugin call the UI does not use is refused");
+});
+
 step("open a new case", async () => {
   await (await button("Open a new case")).click();
   await session.waitForText("Family name");
