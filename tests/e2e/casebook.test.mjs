@@ -191,6 +191,11 @@ after(async () => {
 
 step("first run: choose a username and a passphrase, with strength feedback", async () => {
   await session.waitForText("Welcome to Casebook", 30_000);
+  // Settings can be reached before there is a store (to choose the data folder).
+  await (await button("Settings: data folder, locking, appearance")).click();
+  await session.waitForText("Folder for your notes");
+  await (await button("Back")).click();
+  await session.waitForText("Welcome to Casebook");
   await type("#username", USERNAME);
   await type("#passphrase", "short");
   await session.waitForText("Use at least 10 characters");
