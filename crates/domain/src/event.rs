@@ -377,6 +377,7 @@ pub struct EventDraft {
 
 impl EventDraft {
     pub fn seal(self) -> Event {
+        use chrono::SubsecRound;
         let mut event = Event {
             id: self.id,
             case_id: self.case_id,
@@ -384,7 +385,9 @@ impl EventDraft {
             device_id: self.device_id,
             device_seq: self.device_seq,
             hlc: self.hlc,
-            recorded_at: self.recorded_at,
+            // Microseconds are what every store keeps (SQLite text, PostgreSQL timestamps); finer
+            // digits would be lost on the way and the event would no longer match its hash.
+            recorded_at: self.recorded_at.trunc_subsecs(6),
             payload_version: PAYLOAD_VERSION,
             body: self.body,
             content_hash: String::new(),
@@ -466,6 +469,25 @@ mod tests {
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
         back.verify().unwrap();
+    }
+
+    #[test]
+    fn recorded_time_is_kept_to_the_microsecond_so_it_survives_storage() {
+        let mut draft = EventDraft {
+            id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            author: "a".into(),
+            device_id: Uuid::nil(),
+            device_seq: 1,
+            hlc: Hlc::ZERO,
+            recorded_at: "2026-11-24T10:00:00.123456789Z".parse().unwrap(),
+            body: sample().body,
+        };
+        draft.recorded_at = "2026-11-24T10:00:00.123456789Z".parse().unwrap();
+        let e = draft.seal();
+        assert_eq!(e.recorded_at.to_rfc3339(), "2026-11-24T10:00:00.123456+00:00");
+        let stored: DateTime<Utc> = e.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).parse().unwrap();
+        assert_eq!(stored, e.recorded_at);
     }
 
     #[test]

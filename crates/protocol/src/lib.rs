@@ -68,6 +68,10 @@ pub struct LoginRequest {
     pub password: String,
     /// A name IT will recognise in the device list ("Clinic laptop 7").
     pub device_name: String,
+    /// The laptop's own device id, already stamped on every event it wrote before signing in.
+    /// Omitted, the central store makes one up (for tools that hold no store of their own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -288,16 +288,38 @@ async fn login(
     }
     state.storage.login_succeeded(&user.username).await?;
     let secret = new_secret();
-    let device = DeviceRecord {
-        id: Uuid::new_v4(),
-        username: user.username.clone(),
-        name: req.device_name.trim().to_string(),
-        secret_hash: hash_secret(&secret),
-        created_at: now,
-        revoked_at: None,
-        last_seen_at: None,
+    let device_id = req.device_id.unwrap_or_else(Uuid::new_v4);
+    let device = match state.storage.device(device_id).await? {
+        // Signing in again on a laptop already registered: a fresh credential for the same device.
+        Some(existing) if existing.username == user.username => {
+            if existing.revoked_at.is_some() {
+                return Err(revoked());
+            }
+            let renewed = DeviceRecord { secret_hash: hash_secret(&secret), ..existing };
+            state.storage.renew_device_secret(renewed.id, &renewed.secret_hash).await?;
+            renewed
+        }
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "device_taken",
+                "This laptop's store belongs to another clinician; sign in with that account, or set Casebook up afresh for yourself.",
+            ))
+        }
+        None => {
+            let device = DeviceRecord {
+                id: device_id,
+                username: user.username.clone(),
+                name: req.device_name.trim().to_string(),
+                secret_hash: hash_secret(&secret),
+                created_at: now,
+                revoked_at: None,
+                last_seen_at: None,
+            };
+            state.storage.add_device(&device).await?;
+            device
+        }
     };
-    state.storage.add_device(&device).await?;
     let session = issue_session(&state, device.id).await?;
     state.audit(&user.username, Some(device.id), "login", None, format!("registered device '{}'", device.name)).await?;
     Ok(Json(LoginResponse {

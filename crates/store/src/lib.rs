@@ -703,3 +703,139 @@ pub const APP_IDENTIFIER: &str = "org.casebook.desktop";
 pub fn default_data_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join(APP_IDENTIFIER))
 }
+
+/// What applying a page of events from the central store did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ApplyReport {
+    /// Events new to this laptop.
+    pub stored: u32,
+    /// Events it already held (a repeated page): harmless.
+    pub already_held: u32,
+    /// Signed notes among the new events.
+    pub notes: u32,
+    /// Events refused because this laptop holds a different event under the same id.
+    pub refused: Vec<Uuid>,
+}
+
+impl Store {
+    pub fn sync_value(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_sync_value(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM sync_state WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    /// The oldest events still waiting to be sent, in the order they were written.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<Event>> {
+        projection::read_events(
+            &self.conn,
+            &format!(
+                "SELECT {} FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.local_seq LIMIT ?1",
+                projection::EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+            ),
+            [limit as i64],
+        )
+    }
+
+    /// Removes acknowledged events from the outbox and records the central store's sequence
+    /// numbers for them, in one transaction.
+    pub fn acknowledge(&mut self, acked: &[(Uuid, u64)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?;
+            let mut seq = tx.prepare_cached("INSERT OR REPLACE INTO server_seq (event_id, seq) VALUES (?1, ?2)")?;
+            for (id, s) in acked {
+                delete.execute([id.to_string()])?;
+                seq.execute(params![id.to_string(), *s as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a page of events from the central store and moves the pull cursor, in one
+    /// transaction: an interruption leaves either the whole page and its cursor or neither.
+    /// Events are never re-validated against this laptop's date (a colleague's clock may differ),
+    /// but each must match its content hash.
+    pub fn apply_remote(&mut self, events: &[(u64, Event)], cursor_key: &str, cursor: &str) -> Result<ApplyReport> {
+        let wall_ms = self.options.clock.now().timestamp_millis().max(0) as u64;
+        let snapshot = self.writer.clone();
+        let tx = self.conn.transaction()?;
+        let mut report = ApplyReport::default();
+        let mut touched = std::collections::BTreeSet::new();
+        let result = (|| -> Result<()> {
+            for (seq, e) in events {
+                e.verify()?;
+                let existing: Option<String> = tx
+                    .prepare_cached("SELECT content_hash FROM events WHERE id = ?1")?
+                    .query_row([e.id.to_string()], |r| r.get(0))
+                    .optional()?;
+                match existing {
+                    Some(hash) if hash == e.content_hash => report.already_held += 1,
+                    Some(_) => {
+                        report.refused.push(e.id);
+                        continue;
+                    }
+                    None => {
+                        projection::insert_event(&tx, e)?;
+                        // Later local events sort after what was read; a timestamp implausibly far
+                        // ahead is stored (never lose a note) but does not drag our clock along.
+                        let _ = self.writer.clock.observe(e.hlc, wall_ms);
+                        report.stored += 1;
+                        if matches!(e.body, EventBody::NoteSigned(_)) {
+                            report.notes += 1;
+                        }
+                        touched.insert(e.case_id);
+                    }
+                }
+                tx.prepare_cached("INSERT OR REPLACE INTO server_seq (event_id, seq) VALUES (?1, ?2)")?
+                    .execute(params![e.id.to_string(), *seq as i64])?;
+            }
+            for case_id in &touched {
+                projection::refresh_case(&tx, *case_id)?;
+            }
+            let hlc = self.writer.clock.last();
+            meta_set(&tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![cursor_key, cursor],
+            )?;
+            Ok(())
+        })();
+        match result.and_then(|()| tx.commit().map_err(StoreError::from)) {
+            Ok(()) => Ok(report),
+            Err(e) => {
+                self.writer = snapshot;
+                Err(e)
+            }
+        }
+    }
+
+    /// Every event id this laptop holds for a case, for comparing digests with the central store.
+    pub fn case_event_ids(&self, case_id: Uuid) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM events WHERE case_id = ?1")?;
+        let ids = stmt
+            .query_map([case_id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|r| r.map_err(StoreError::from).and_then(|s| parse_uuid(&s)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    /// Signed notes waiting to be sent (for the warning before locking or quitting).
+    pub fn unsent_signed_notes(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.kind IN ('note_signed', 'addendum_added')",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}

@@ -124,6 +124,12 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX drafts_by_case ON drafts (case_id);
     "#,
+    // 4: sync with the central store: connection state (credentials stay inside the encrypted
+    // file) and which events the central store has acknowledged or sent, with its sequence number.
+    r#"
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    CREATE TABLE server_seq (event_id TEXT PRIMARY KEY REFERENCES events (id), seq INTEGER NOT NULL) STRICT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

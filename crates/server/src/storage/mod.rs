@@ -110,6 +110,8 @@ pub trait Storage: Send + Sync + 'static {
 
     async fn add_device(&self, device: &DeviceRecord) -> Result<()>;
     async fn device(&self, id: Uuid) -> Result<Option<DeviceRecord>>;
+    /// Replaces a device's credential (the clinician signed in again on the same laptop).
+    async fn renew_device_secret(&self, id: Uuid, secret_hash: &str) -> Result<()>;
     async fn devices(&self) -> Result<Vec<DeviceRecord>>;
     /// Returns false when there is no such device.
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool>;

@@ -403,6 +403,12 @@ impl Storage for PostgresStorage {
         c.query_opt(&format!("{DEVICE_SELECT} WHERE d.id = $1"), &[&id]).await?.as_ref().map(device_record).transpose()
     }
 
+    async fn renew_device_secret(&self, id: Uuid, secret_hash: &str) -> Result<()> {
+        let c = self.pool.get().await?;
+        c.execute("UPDATE devices SET secret_hash = $2 WHERE id = $1", &[&id, &secret_hash]).await?;
+        Ok(())
+    }
+
     async fn devices(&self) -> Result<Vec<DeviceRecord>> {
         let c = self.pool.get().await?;
         c.query(&format!("{DEVICE_SELECT} ORDER BY u.username, d.created_at"), &[]).await?.iter().map(device_record).collect()

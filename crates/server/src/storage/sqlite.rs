@@ -299,6 +299,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn renew_device_secret(&self, id: Uuid, secret_hash: &str) -> Result<()> {
+        let secret_hash = secret_hash.to_string();
+        self.with(move |c| {
+            c.execute("UPDATE devices SET secret_hash = ?2 WHERE id = ?1", params![id.to_string(), secret_hash])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn devices(&self) -> Result<Vec<DeviceRecord>> {
         self.with(|c| {
             let mut stmt = c.prepare(&format!("{DEVICE_SELECT} ORDER BY u.username, d.created_at"))?;

@@ -1,0 +1,350 @@
+//! The laptop side of sync.
+//!
+//! Order of a sync: renew the access token if needed, send the outbox (oldest first, in batches;
+//! an event leaves the outbox only when the central store acknowledges it), then receive pages
+//! after the cursor (each page and its cursor committed in one local transaction). Any
+//! interruption leaves the laptop at a consistent point from which the next sync simply resumes:
+//! a repeated push is a no-op on the server, a repeated page a no-op here.
+
+use casebook_domain::EventBody;
+use casebook_protocol::*;
+use casebook_store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use thiserror::Error;
+use ts_rs::TS;
+
+const SERVER_URL: &str = "server_url";
+const SERVER_USER: &str = "server_user";
+const DEVICE_SECRET: &str = "device_secret";
+const ACCESS_TOKEN: &str = "access_token";
+const TOKEN_EXPIRES: &str = "token_expires_at";
+const PULL_CURSOR: &str = "pull_cursor";
+const LAST_SYNC: &str = "last_sync_at";
+
+/// Events sent per request: big enough to be quick, small enough to stay well under the central
+/// store's body limit with long notes.
+pub const PUSH_BATCH: usize = 500;
+pub const PULL_PAGE: usize = 1_000;
+/// Beyond this the clinician is told their laptop clock is wrong.
+pub const CLOCK_WARNING_MS: i64 = 10 * 60 * 1000;
+
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("This laptop is not connected to a central store yet; sign in to your team's central store first.")]
+    NotSignedIn,
+    #[error("The central store at {url} cannot be reached ({detail}). Your notes are safe on this laptop and will be sent when it can be reached.")]
+    Unreachable { url: String, detail: String },
+    #[error("This laptop's access to Casebook has been withdrawn by IT. It will lock now; contact IT or your team lead.")]
+    DeviceRevoked,
+    #[error("This laptop's notes were written as {store_user}; sign in as {store_user}, not {given}.")]
+    WrongUser { store_user: String, given: String },
+    #[error("{message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("The central store's answer could not be understood ({0}); nothing was lost, try again later.")]
+    Protocol(String),
+    #[error("'{0}' is not a web address; it should look like https://casebook.example.nhs.uk")]
+    BadUrl(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SignedIn {
+    pub server_url: String,
+    pub username: String,
+    pub team: String,
+    pub role: String,
+}
+
+/// What a sync did, for the clinician.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncSummary {
+    /// Events sent (every kind).
+    pub pushed: u32,
+    /// Events received that this laptop did not hold.
+    pub pulled: u32,
+    /// Conflicting field edits waiting for a person to resolve.
+    pub conflicts: u32,
+    pub notes_sent: u32,
+    pub notes_received: u32,
+    /// The laptop clock minus the central store's, in milliseconds.
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
+    /// A sentence when the laptop clock is more than ten minutes out.
+    pub clock_warning: Option<String>,
+    pub finished_at: DateTime<Utc>,
+    /// The summary in one sentence ("3 notes sent, 5 received.").
+    pub sentence: String,
+}
+
+/// Where this laptop stands, without contacting the central store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    pub server_url: Option<String>,
+    pub signed_in_as: Option<String>,
+    /// Changes waiting to be sent.
+    #[ts(type = "number")]
+    pub waiting: u64,
+    /// Signed notes and addenda among them.
+    #[ts(type = "number")]
+    pub unsent_notes: u64,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+pub fn status(store: &Store) -> Result<SyncStatus> {
+    Ok(SyncStatus {
+        server_url: store.sync_value(SERVER_URL)?,
+        signed_in_as: store.sync_value(SERVER_USER)?,
+        waiting: store.outbox_len()?,
+        unsent_notes: store.unsent_signed_notes()?,
+        last_sync_at: store.sync_value(LAST_SYNC)?.and_then(|s| s.parse().ok()),
+    })
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("casebook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("HTTP client")
+}
+
+fn normalise_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 10 {
+        return Err(SyncError::BadUrl(url.to_string()));
+    }
+    Ok(url.to_string())
+}
+
+/// Reads a response: the body on success, a typed error with the server's own sentence otherwise.
+fn answer<T: serde::de::DeserializeOwned>(url: &str, resp: reqwest::Result<reqwest::blocking::Response>) -> Result<T> {
+    let resp = resp.map_err(|e| unreachable(url, e))?;
+    let status = resp.status().as_u16();
+    if (200..300).contains(&status) {
+        return resp.json().map_err(|e| SyncError::Protocol(e.to_string()));
+    }
+    let text = resp.text().unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) if body.code == "device_revoked" => Err(SyncError::DeviceRevoked),
+        Ok(body) => Err(SyncError::Refused { status, code: body.code, message: body.message }),
+        Err(_) => Err(SyncError::Refused {
+            status,
+            code: "unexpected".into(),
+            message: format!("The central store answered with an error (HTTP {status}); nothing was lost, try again later."),
+        }),
+    }
+}
+
+fn unreachable(url: &str, e: reqwest::Error) -> SyncError {
+    let detail = if e.is_timeout() {
+        "it did not answer in time".to_string()
+    } else if e.is_connect() {
+        "no connection".to_string()
+    } else {
+        e.to_string()
+    };
+    SyncError::Unreachable { url: url.to_string(), detail }
+}
+
+/// Signs in on this laptop, registering it as a device under its own device id.
+pub fn login(store: &mut Store, server_url: &str, username: &str, password: &str, device_name: &str) -> Result<SignedIn> {
+    let url = normalise_url(server_url)?;
+    if store.username() != username.trim() {
+        return Err(SyncError::WrongUser { store_user: store.username().to_string(), given: username.trim().to_string() });
+    }
+    let req = LoginRequest {
+        username: username.trim().to_string(),
+        password: password.to_string(),
+        device_name: device_name.to_string(),
+        device_id: Some(store.device_id()),
+    };
+    let resp: LoginResponse = answer(&url, client().post(format!("{url}/v1/login")).json(&req).send())?;
+    store.set_sync_value(SERVER_URL, Some(&url))?;
+    store.set_sync_value(SERVER_USER, Some(&resp.user.username))?;
+    store.set_sync_value(DEVICE_SECRET, Some(&resp.device_secret))?;
+    save_session(store, &resp.session)?;
+    Ok(SignedIn { server_url: url, username: resp.user.username, team: resp.user.team, role: resp.user.role.as_str().into() })
+}
+
+fn save_session(store: &mut Store, s: &Session) -> Result<()> {
+    store.set_sync_value(ACCESS_TOKEN, Some(&s.access_token))?;
+    store.set_sync_value(TOKEN_EXPIRES, Some(&s.expires_at.to_rfc3339()))?;
+    Ok(())
+}
+
+struct Connection {
+    url: String,
+    http: reqwest::blocking::Client,
+    token: String,
+}
+
+impl Connection {
+    /// The signed-in connection, renewing the access token with the device credential when it is
+    /// about to expire.
+    fn open(store: &mut Store) -> Result<Connection> {
+        let url = store.sync_value(SERVER_URL)?.ok_or(SyncError::NotSignedIn)?;
+        let http = client();
+        let fresh = store
+            .sync_value(TOKEN_EXPIRES)?
+            .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+            .is_some_and(|t| t - Utc::now() > chrono::Duration::seconds(60));
+        let token = match (fresh, store.sync_value(ACCESS_TOKEN)?) {
+            (true, Some(token)) => token,
+            _ => Self::renew(store, &url, &http)?,
+        };
+        Ok(Connection { url, http, token })
+    }
+
+    fn renew(store: &mut Store, url: &str, http: &reqwest::blocking::Client) -> Result<String> {
+        let secret = store.sync_value(DEVICE_SECRET)?.ok_or(SyncError::NotSignedIn)?;
+        let req = TokenRequest { device_id: store.device_id(), device_secret: secret };
+        let session: Session = answer(url, http.post(format!("{url}/v1/token")).json(&req).send())?;
+        save_session(store, &session)?;
+        Ok(session.access_token)
+    }
+
+    /// Runs a request, renewing the token once if the central store says it expired.
+    fn call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        store: &mut Store,
+        build: impl Fn(&reqwest::blocking::Client, &str, &str) -> reqwest::blocking::RequestBuilder,
+    ) -> Result<T> {
+        match answer(&self.url, build(&self.http, &self.url, &self.token).send()) {
+            Err(SyncError::Refused { code, .. }) if code == "token_expired" || code == "token_unknown" => {
+                self.token = Self::renew(store, &self.url, &self.http)?;
+                answer(&self.url, build(&self.http, &self.url, &self.token).send())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Sends everything waiting and receives everything new. Never reports success after a failure:
+/// any error is returned, and what was done before it stays done.
+pub fn sync(store: &mut Store) -> Result<SyncSummary> {
+    let mut conn = Connection::open(store)?;
+    let mut summary = SyncSummary::default();
+    let mut server_time: Option<DateTime<Utc>>;
+
+    loop {
+        let batch = store.outbox_batch(PUSH_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        let request = PushRequest { events: batch };
+        let resp: PushResponse = conn.call(store, |http, url, token| http.post(format!("{url}/v1/push")).bearer_auth(token).json(&request))?;
+        if resp.results.len() != request.events.len() {
+            return Err(SyncError::Protocol("the central store acknowledged a different number of events".into()));
+        }
+        let acked: Vec<(uuid::Uuid, u64)> = resp.results.iter().map(|r| (r.event_id, r.seq)).collect();
+        store.acknowledge(&acked)?;
+        summary.pushed += acked.len() as u32;
+        summary.notes_sent += request.events.iter().filter(|e| matches!(e.body, EventBody::NoteSigned(_))).count() as u32;
+    }
+
+    let mut cursor: Cursor = store.sync_value(PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or_default();
+    loop {
+        let page: PullResponse = conn.call(store, |http, url, token| {
+            http.get(format!("{url}/v1/pull")).query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string())]).bearer_auth(token)
+        })?;
+        server_time = Some(page.server_time);
+        let events: Vec<(u64, casebook_domain::Event)> = page.events.into_iter().map(|p| (p.seq, p.event)).collect();
+        let report = store.apply_remote(&events, PULL_CURSOR, &page.next_cursor.to_string())?;
+        summary.pulled += report.stored;
+        summary.notes_received += report.notes;
+        cursor = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+
+    let now = Utc::now();
+    if let Some(server) = server_time {
+        summary.clock_offset_ms = (now - server).num_milliseconds();
+        summary.clock_warning = clock_warning(summary.clock_offset_ms);
+    }
+    summary.finished_at = now;
+    summary.sentence = sentence(&summary);
+    store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
+    Ok(summary)
+}
+
+/// A sentence for a clock more than ten minutes out, or nothing.
+pub fn clock_warning(offset_ms: i64) -> Option<String> {
+    if offset_ms.abs() <= CLOCK_WARNING_MS {
+        return None;
+    }
+    let minutes = offset_ms.abs() / 60_000;
+    let amount = if minutes >= 120 { format!("about {} hours", minutes / 60) } else { format!("{minutes} minutes") };
+    let direction = if offset_ms > 0 { "ahead of" } else { "behind" };
+    Some(format!(
+        "This laptop's clock is {amount} {direction} the central store's. Notes are still kept in the right order, but please correct the date and time in the laptop's settings."
+    ))
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "3 notes sent, 5 received." — what a clinician wants to know, without sync jargon.
+pub fn sentence(s: &SyncSummary) -> String {
+    let other_sent = s.pushed - s.notes_sent;
+    let other_received = s.pulled - s.notes_received;
+    let mut parts = Vec::new();
+    if s.notes_sent > 0 || s.notes_received > 0 {
+        parts.push(format!("{} sent, {} received", plural(s.notes_sent, "note", "notes"), s.notes_received));
+    }
+    if other_sent + other_received > 0 {
+        parts.push(format!("{} updated", plural(other_sent + other_received, "other record", "other records")));
+    }
+    if s.conflicts > 0 {
+        parts.push(format!("{} to review", s.conflicts));
+    }
+    if parts.is_empty() {
+        "Everything is up to date.".into()
+    } else {
+        let mut text = parts.join("; ");
+        text.push('.');
+        let mut chars = text.chars();
+        chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_a_clinician_understands() {
+        let s = |pushed, notes_sent, pulled, notes_received, conflicts| {
+            sentence(&SyncSummary { pushed, notes_sent, pulled, notes_received, conflicts, ..Default::default() })
+        };
+        assert_eq!(s(0, 0, 0, 0, 0), "Everything is up to date.");
+        assert_eq!(s(12, 12, 3, 3, 1), "12 notes sent, 3 received; 1 to review.");
+        assert_eq!(s(1, 1, 0, 0, 0), "1 note sent, 0 received.");
+        assert_eq!(s(4, 1, 2, 0, 0), "1 note sent, 0 received; 5 other records updated.");
+        assert_eq!(s(1, 0, 0, 0, 0), "1 other record updated.");
+    }
+
+    #[test]
+    fn clock_warnings_only_beyond_ten_minutes() {
+        assert_eq!(clock_warning(9 * 60_000), None);
+        assert!(clock_warning(11 * 60_000).unwrap().contains("11 minutes ahead of"));
+        assert!(clock_warning(-26 * 3_600_000).unwrap().contains("about 26 hours behind"));
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert_eq!(normalise_url(" https://casebook.example.org/ ").unwrap(), "https://casebook.example.org");
+        assert!(matches!(normalise_url("casebook.example.org"), Err(SyncError::BadUrl(_))));
+    }
+}

@@ -1,0 +1,169 @@
+//! The sync engine against a real central store on loopback, with real encrypted laptop stores.
+
+use casebook_domain::{CaseOpened, Person};
+use casebook_protocol::Role;
+use casebook_server::api::{Service, ServiceConfig};
+use casebook_server::storage::{sqlite::SqliteStorage, Storage};
+use casebook_store::{DraftInput, KdfParams, Store, StoreOptions, SystemClock};
+use casebook_sync::{login, status, sync, SyncError};
+use std::sync::Arc;
+
+const PASSWORD: &str = "fictional sync password";
+const PASSPHRASE: &str = "copper kettle meadow lantern";
+
+struct Central {
+    url: String,
+    storage: Arc<dyn Storage>,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+fn central(config: ServiceConfig) -> Central {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db")).unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let url = runtime.block_on(async {
+        storage.migrate().await.unwrap();
+        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+        storage.add_team("Test Team").await.unwrap();
+        for (u, role) in [("clin.one", Role::Clinician), ("clin.two", Role::Clinician), ("lead.one", Role::Lead)] {
+            storage.add_user(u, "Test Team", role, &hash).await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(casebook_server::serve(listener, Service::new(storage.clone(), config), async move {
+            let _ = stopped.await;
+        }));
+        url
+    });
+    Central { url, storage, runtime, _dir: dir, stop: Some(stop) }
+}
+
+fn laptop(user: &str) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { kdf: KdfParams { m_cost_kib: 1024, t_cost: 1, p_cost: 1 }, clock: Arc::new(SystemClock) };
+    let store = Store::create_with(dir.path(), PASSPHRASE, user, options).unwrap();
+    (dir, store)
+}
+
+fn note(store: &mut Store, case_id: uuid::Uuid, text: &str) -> casebook_domain::SignedNote {
+    store
+        .sign_note(DraftInput { case_id, note_id: None, contact_id: None, occurred_on: chrono::Local::now().date_naive(), text: text.into() })
+        .unwrap()
+}
+
+#[test]
+fn notes_written_offline_reach_the_team_once() {
+    let c = central(ServiceConfig::default());
+    let (_d1, mut one) = laptop("clin.one");
+    let (_d2, mut two) = laptop("clin.two");
+    let (_d3, mut lead) = laptop("lead.one");
+
+    // Written before ever signing in: nothing is lost by working offline first.
+    let case = one
+        .open_case(CaseOpened { family_name: "Testfamily-Sync".into(), parent: Some(Person { name: "Parent S".into() }), due_date: None, infant: None })
+        .unwrap()
+        .case_id;
+    let first = note(&mut one, case, "Fictional home visit note, written offline.");
+    assert_eq!(status(&one).unwrap().waiting, 2);
+    assert!(matches!(sync(&mut one), Err(SyncError::NotSignedIn)));
+
+    let signed_in = login(&mut one, &c.url, "clin.one", PASSWORD, "Test laptop one").unwrap();
+    assert_eq!(signed_in.team, "Test Team");
+    let s = sync(&mut one).unwrap();
+    assert_eq!((s.pushed, s.notes_sent, s.pulled), (2, 1, 0));
+    assert_eq!(s.sentence, "1 note sent, 0 received; 1 other record updated.");
+    assert_eq!(status(&one).unwrap().waiting, 0);
+    assert_eq!(sync(&mut one).unwrap().sentence, "Everything is up to date.");
+
+    // The lead sees the team's cases; the second clinician does not until it is allocated.
+    login(&mut lead, &c.url, "lead.one", PASSWORD, "Lead laptop").unwrap();
+    let s = sync(&mut lead).unwrap();
+    assert_eq!((s.pulled, s.notes_received), (2, 1));
+    assert_eq!(lead.case(case).unwrap().state, one.case(case).unwrap().state);
+    assert_eq!(lead.search("offline", 10).unwrap().len(), 1, "received notes are searchable");
+    assert!(lead.outbox_len().unwrap() == 0, "received events are not sent back");
+
+    login(&mut two, &c.url, "clin.two", PASSWORD, "Test laptop two").unwrap();
+    assert_eq!(sync(&mut two).unwrap().pulled, 0);
+    c.runtime.block_on(c.storage.allocate(case, "clin.two")).unwrap();
+    let s = sync(&mut two).unwrap();
+    assert_eq!(s.pulled, 2, "the whole history arrives on allocation");
+
+    // The second clinician corrects the note with an addendum; everyone converges.
+    two.add_addendum(first.note_id, "Date of next visit corrected", "Next visit is on Thursday.").unwrap();
+    assert_eq!(sync(&mut two).unwrap().pushed, 1);
+    for store in [&mut one, &mut lead] {
+        sync(store).unwrap();
+    }
+    let reference = one.case(case).unwrap().state;
+    assert_eq!(reference.signed_notes[0].addenda.len(), 1);
+    assert_eq!(two.case(case).unwrap().state, reference);
+    assert_eq!(lead.case(case).unwrap().state, reference);
+    assert_eq!(reference.signed_notes[0].text, "Fictional home visit note, written offline.", "signed text never changes");
+    assert_eq!(c.runtime.block_on(c.storage.event_count()).unwrap(), 3);
+}
+
+#[test]
+fn signing_in_checks_who_and_where() {
+    let c = central(ServiceConfig::default());
+    let (_d, mut one) = laptop("clin.one");
+    let err = login(&mut one, &c.url, "clin.two", PASSWORD, "laptop").unwrap_err();
+    assert!(matches!(err, SyncError::WrongUser { .. }), "{err}");
+    let err = login(&mut one, &c.url, "clin.one", "not the password", "laptop").unwrap_err();
+    assert_eq!(err.to_string(), "The username or password is not right.");
+    let err = login(&mut one, "casebook.example.org", "clin.one", PASSWORD, "laptop").unwrap_err();
+    assert!(matches!(err, SyncError::BadUrl(_)));
+    // Nothing listens on port 9 of loopback.
+    let err = login(&mut one, "http://127.0.0.1:9", "clin.one", PASSWORD, "laptop").unwrap_err();
+    assert!(matches!(err, SyncError::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("Your notes are safe on this laptop"));
+    // Signing in twice on the same laptop keeps one device.
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop").unwrap();
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop").unwrap();
+    assert_eq!(c.runtime.block_on(c.storage.devices()).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unreachable_server_loses_nothing_and_says_so() {
+    let c = central(ServiceConfig::default());
+    let (_d, mut one) = laptop("clin.one");
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop").unwrap();
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Offline".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    note(&mut one, case, "Fictional note written while the server is down");
+    let url = c.url.clone();
+    drop(c); // the central store goes away
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let err = sync(&mut one).unwrap_err();
+    assert!(matches!(err, SyncError::Unreachable { .. }), "{err}");
+    assert!(err.to_string().starts_with(&format!("The central store at {url} cannot be reached")));
+    assert_eq!(status(&one).unwrap().waiting, 2, "everything is still waiting to be sent");
+    assert_eq!(status(&one).unwrap().unsent_notes, 1);
+}
+
+#[test]
+fn expired_tokens_renew_and_revoked_laptops_are_told_to_lock() {
+    let c = central(ServiceConfig { token_ttl: chrono::Duration::seconds(61), ..ServiceConfig::default() });
+    let (_d, mut one) = laptop("clin.one");
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop").unwrap();
+    // A token that lasts 61 s counts as about to expire, so each sync renews it with the
+    // device credential before using it.
+    sync(&mut one).unwrap();
+    sync(&mut one).unwrap();
+    let device = c.runtime.block_on(c.storage.devices()).unwrap()[0].id;
+    assert_eq!(device, one.device_id(), "the laptop registered under its own device id");
+    c.runtime.block_on(c.storage.revoke_device(device, chrono::Utc::now())).unwrap();
+    let err = sync(&mut one).unwrap_err();
+    assert!(matches!(err, SyncError::DeviceRevoked));
+    assert!(err.to_string().contains("It will lock now"));
+}
