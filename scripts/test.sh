@@ -31,8 +31,8 @@ stage_bindings() {
 }
 
 stage_ui_check() {
-  stage "UI type check (svelte-check)"
-  (cd ui && npm run --silent check)
+  stage "UI type check (svelte-check) and unit tests"
+  (cd ui && npm run --silent check && npm run --silent test:unit)
 }
 
 stage_build_app() {
