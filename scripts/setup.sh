@@ -20,8 +20,9 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   librsvg2-bin
 )
-# Tests: a virtual display, a private session bus, the WebKit WebDriver, image tools for artefacts.
-TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils)
+# Tests: a virtual display, a private session bus, the WebKit WebDriver, image tools for artefacts,
+# and PostgreSQL for the central store's second backend (scripts/postgres.sh runs a private cluster).
+TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils postgresql)
 [ "$WITH_TESTS" -eq 1 ] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 stage "System packages"

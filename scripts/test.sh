@@ -12,11 +12,16 @@ stage_setup() {
 
 stage_rust_tests() {
   stage "Rust tests (crates)"
+  # PostgreSQL backend: a private, throw-away cluster on 127.0.0.1 for these tests only; it sets
+  # CASEBOOK_TEST_DATABASE_URL and is stopped at the end of the stage (or when the script exits).
+  source "$ROOT/scripts/postgres.sh"
+  postgres_start
   if command -v cargo-nextest >/dev/null 2>&1; then
     cargo nextest run --workspace --exclude casebook-app --no-tests=pass
   else
     cargo test --workspace --exclude casebook-app
   fi
+  postgres_stop
 }
 
 stage_bindings() {

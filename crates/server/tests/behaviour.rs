@@ -418,4 +418,4 @@ macro_rules! behaviour_suite {
 }
 
 behaviour_suite!(sqlite, Backend::Sqlite);
-// The PostgreSQL instantiation is added with the PostgreSQL backend.
+behaviour_suite!(postgres, Backend::Postgres);
