@@ -48,6 +48,20 @@ enum Command {
     /// Change the store's passphrase (new one from CASEBOOK_NEW_PASSPHRASE or a prompt).
     #[command(subcommand)]
     Passphrase(PassphraseCommand),
+    /// Sign in to the team's central store (password from CASEBOOK_PASSWORD or a prompt).
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        user: String,
+        /// How this laptop appears in IT's device list (default: the computer's name).
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Send what is waiting and receive what is new.
+    Sync,
+    /// What is waiting to be sent, and when this laptop last synced.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +152,12 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<casebook_sync::SyncError> for Failure {
+    fn from(e: casebook_sync::SyncError) -> Self {
+        Failure(e.to_string())
+    }
+}
+
 type CliResult<T> = Result<T, Failure>;
 
 fn main() -> ExitCode {
@@ -183,7 +203,8 @@ fn passphrase_from(var: &str, prompt: &str) -> CliResult<String> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Failure(format!("No passphrase given: set {var} or run casebook in a terminal to be asked for it.")));
+        let what = if var.contains("PASSPHRASE") { "passphrase" } else { "password" };
+        return Err(Failure(format!("No {what} given: set {var} or run casebook in a terminal to be asked for it.")));
     }
     rpassword::prompt_password(prompt).map_err(|e| Failure(format!("The passphrase could not be read ({e}).")))
 }
@@ -366,6 +387,35 @@ fn run(cli: Cli) -> CliResult<()> {
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        Command::Login { server, user, device_name } => {
+            let mut store = open(&cli)?;
+            let password = passphrase_from("CASEBOOK_PASSWORD", &format!("Password for {user} on {server}: "))?;
+            let device_name = device_name.clone().unwrap_or_else(|| {
+                std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "Casebook laptop".into())
+            });
+            let signed_in = casebook_sync::login(&mut store, server, user, &password, &device_name)?;
+            print(cli.json, &signed_in, |s| format!("Signed in to {} as {} ({} team).", s.server_url, s.username, s.team));
+        }
+        Command::Sync => {
+            let mut store = open(&cli)?;
+            let summary = casebook_sync::sync(&mut store)?;
+            print(cli.json, &summary, |s| match &s.clock_warning {
+                Some(w) => format!("{}\n{w}", s.sentence),
+                None => s.sentence.clone(),
+            });
+        }
+        Command::Status => {
+            let store = open(&cli)?;
+            let status = casebook_sync::status(&store)?;
+            print(cli.json, &status, |s| {
+                let server = match (&s.server_url, &s.signed_in_as) {
+                    (Some(url), Some(user)) => format!("Signed in to {url} as {user}."),
+                    _ => "Not connected to a central store yet.".into(),
+                };
+                let last = s.last_sync_at.map(|t| format!(" Last synced {}.", t.with_timezone(&chrono::Local).format("%d %b %Y at %H:%M"))).unwrap_or_default();
+                format!("{server} {} waiting to be sent ({} signed notes or addenda).{last}", s.waiting, s.unsent_notes)
             });
         }
         Command::Passphrase(PassphraseCommand::Change) => {

@@ -1,0 +1,81 @@
+//! `casebook login`, `sync` and `status` against a real central store on loopback.
+
+use casebook_protocol::Role;
+use casebook_server::api::{Service, ServiceConfig};
+use casebook_server::storage::{sqlite::SqliteStorage, Storage};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+const PASSPHRASE: &str = "copper kettle meadow lantern";
+const PASSWORD: &str = "fictional cli password";
+
+fn casebook(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env("CASEBOOK_PASSPHRASE", PASSPHRASE)
+        .env("CASEBOOK_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).trim().to_string())
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let (ok, out, err) = casebook(dir, args);
+    assert!(ok, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn login_sync_and_status_from_the_command_line() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central_dir = tempfile::tempdir().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let url = runtime.block_on(async {
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db")).unwrap());
+        storage.migrate().await.unwrap();
+        storage.add_team("Test Team").await.unwrap();
+        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+        storage.add_user("clin.one", "Test Team", Role::Clinician, &hash).await.unwrap();
+        storage.add_user("lead.one", "Test Team", Role::Lead, &hash).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(casebook_server::serve(listener, Service::new(storage, ServiceConfig::default()), async move {
+            let _ = stopped.await;
+        }));
+        url
+    });
+
+    let one = tempfile::tempdir().unwrap();
+    let lead = tempfile::tempdir().unwrap();
+    json(one.path(), &["init", "--user", "clin.one", "--json"]);
+    json(lead.path(), &["init", "--user", "lead.one", "--json"]);
+    let (ok, _, err) = casebook(one.path(), &["sync"]);
+    assert!(!ok && err.contains("not connected to a central store yet"), "{err}");
+
+    let case = json(one.path(), &["case", "new", "--family-name", "Testfamily-CLI", "--json"])["case_id"].as_str().unwrap().to_string();
+    json(one.path(), &["note", "sign", "--case", &case, "--text", "Fictional note from the command line", "--json"]);
+    let status = json(one.path(), &["status", "--json"]);
+    assert_eq!((status["waiting"].as_u64(), status["unsent_notes"].as_u64()), (Some(2), Some(1)));
+
+    let signed_in = json(one.path(), &["login", "--server", &url, "--user", "clin.one", "--device-name", "Test laptop", "--json"]);
+    assert_eq!(signed_in["team"], "Test Team");
+    let summary = json(one.path(), &["sync", "--json"]);
+    assert_eq!((summary["pushed"].as_u64(), summary["pulled"].as_u64(), summary["conflicts"].as_u64()), (Some(2), Some(0), Some(0)));
+    let (_, human, _) = casebook(one.path(), &["status"]);
+    assert!(human.contains(&format!("Signed in to {url} as clin.one. 0 waiting to be sent")), "{human}");
+
+    json(lead.path(), &["login", "--server", &url, "--user", "lead.one", "--json"]);
+    let (ok, out, err) = casebook(lead.path(), &["sync"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "0 notes sent, 1 received; 1 other record updated.");
+    let shown = json(lead.path(), &["case", "show", &case, "--json"]);
+    assert_eq!(shown["state"]["signed_notes"][0]["text"], "Fictional note from the command line");
+
+    let (ok, _, err) = casebook(lead.path(), &["login", "--server", &url, "--user", "clin.one"]);
+    assert!(!ok && err.contains("sign in as lead.one"), "{err}");
+    let _ = stop.send(());
+}
