@@ -159,6 +159,42 @@ async fn pushers_and_pullers(backend: Backend, load: Duration) {
     eprintln!("{} events from {PUSHERS} pushers in {load:?}", stored.len());
 }
 
+/// A retry racing the original (a laptop that gave up waiting): the same batch pushed ten times at
+/// once is stored once, every push succeeds, and all report the same sequence numbers.
+async fn same_batch_pushed_at_once(backend: Backend) {
+    let h = Arc::new(start(backend, ServiceConfig::default()).await);
+    seed_teams(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let (case, opened) = a1.open_case("Testfamily-Race");
+    let batch = Arc::new(vec![opened, a1.note(case, "Fictional note one"), a1.note(case, "Fictional note two")]);
+    let a1 = Arc::new(a1);
+    let pushes: Vec<_> = (0..10)
+        .map(|_| {
+            let (h, a1, batch) = (h.clone(), a1.clone(), batch.clone());
+            tokio::spawn(async move { h.push(&a1, &batch).await })
+        })
+        .collect();
+    let mut responses = Vec::new();
+    for p in pushes {
+        responses.push(p.await.expect("a push failed"));
+    }
+    let seqs = |r: &PushResponse| r.results.iter().map(|x| x.seq).collect::<Vec<_>>();
+    assert!(responses.iter().all(|r| seqs(r) == seqs(&responses[0])), "every push reports the same seqs");
+    assert_eq!(responses.iter().filter(|r| r.results.iter().all(|x| x.stored_now)).count(), 1, "exactly one push stored the batch");
+    assert_eq!(responses.iter().filter(|r| r.results.iter().all(|x| !x.stored_now)).count(), 9);
+    assert_eq!(h.storage.event_count().await.unwrap(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_same_batch_pushed_at_once() {
+    same_batch_pushed_at_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_same_batch_pushed_at_once() {
+    same_batch_pushed_at_once(Backend::Sqlite).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_seq_is_visible_in_commit_order() {
     pushers_and_pullers(Backend::Postgres, Duration::from_secs(30)).await;

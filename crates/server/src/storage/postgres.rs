@@ -20,7 +20,7 @@ use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::Mutex;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio_postgres::{Client, Config, NoTls, Row, Transaction};
+use tokio_postgres::{Client, Config, IsolationLevel, NoTls, Row, Transaction};
 use uuid::Uuid;
 
 /// How many connections one server keeps open at most.
@@ -230,7 +230,8 @@ impl SeqLock {
     }
 }
 
-/// Takes the lock, allocates one number and writes the counter back at once.
+/// Allocates one number: the UPDATE locks the counter row until the transaction ends, exactly as
+/// `SeqLock::take` does, for transactions that need a single number.
 async fn next_seq(tx: &Transaction<'_>) -> Result<i64> {
     let v: i64 = tx
         .query_one("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value", &[])
@@ -557,7 +558,9 @@ impl Storage for PostgresStorage {
     }
 
     async fn pull(&self, user: &UserRecord, exclude_device: Uuid, after: Cursor, limit: usize, max_bytes: usize) -> Result<PullPage> {
-        let c = self.pool.get().await?;
+        let mut c = self.pool.get().await?;
+        // The page and the list of removed cases come from one snapshot, as on SQLite.
+        let c = c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
         let rows = c
             .query(
                 "SELECT GREATEST(e.seq, a.granted_seq) AS vis, e.seq, e.event_json
@@ -596,6 +599,7 @@ impl Storage for PostgresStorage {
             .iter()
             .map(|r| r.get(0))
             .collect();
+        c.commit().await?;
         Ok(PullPage { events, next_cursor, more, access_removed })
     }
 
