@@ -49,6 +49,7 @@ pub enum EventBody {
     NoteDrafted(NoteDrafted),
     NoteSigned(NoteSigned),
     AddendumAdded(AddendumAdded),
+    DetailChanged(DetailChanged),
 }
 
 impl EventBody {
@@ -59,6 +60,7 @@ impl EventBody {
             EventBody::NoteDrafted(_) => "note_drafted",
             EventBody::NoteSigned(_) => "note_signed",
             EventBody::AddendumAdded(_) => "addendum_added",
+            EventBody::DetailChanged(_) => "detail_changed",
         }
     }
 
@@ -232,6 +234,47 @@ pub struct AddendumAdded {
     pub text: String,
 }
 
+/// A detail of the family that can change over time (unlike a signed note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DetailField {
+    FamilyName,
+    ParentName,
+    Phone,
+    Address,
+    SafeTimesToCall,
+}
+
+impl DetailField {
+    pub const ALL: [DetailField; 5] =
+        [DetailField::FamilyName, DetailField::ParentName, DetailField::Phone, DetailField::Address, DetailField::SafeTimesToCall];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DetailField::FamilyName => "Family name",
+            DetailField::ParentName => "Parent's name",
+            DetailField::Phone => "Phone number",
+            DetailField::Address => "Address",
+            DetailField::SafeTimesToCall => "Safe times to call",
+        }
+    }
+}
+
+/// A clinician changed one detail. `based_on` names the version(s) of the field they saw, so two
+/// changes made without seeing each other are both kept and shown as a conflict for a person to
+/// resolve, never silently overwritten. A resolution is simply a change based on every version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DetailChanged {
+    pub field: DetailField,
+    /// `None` clears the detail.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub based_on: Vec<Uuid>,
+}
+
 /// Why a piece of input cannot become an event. Each message is a sentence a clinician can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -245,6 +288,8 @@ pub enum ValidationError {
     Implausible { field: &'static str, date: NaiveDate, why: &'static str },
     #[error("give either a due date or an infant's date of birth, not both")]
     DueDateAndInfant,
+    #[error("{field} is not in a form Casebook can use: {why}")]
+    Malformed { field: &'static str, why: &'static str },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -342,6 +387,22 @@ impl EventBody {
             EventBody::AddendumAdded(a) => {
                 required("Reason for the addendum", &a.reason, MAX_REASON_LEN)?;
                 required("Addendum text", &a.text, MAX_NOTE_LEN)
+            }
+            EventBody::DetailChanged(d) => {
+                let label = d.field.label();
+                match (&d.value, d.field) {
+                    (None, DetailField::FamilyName) => Err(ValidationError::Empty { field: label }),
+                    (None, _) => Ok(()),
+                    (Some(v), DetailField::Phone) => {
+                        required(label, v, 30)?;
+                        if !v.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c)) || v.chars().filter(char::is_ascii_digit).count() < 6 {
+                            return Err(ValidationError::Malformed { field: label, why: "use digits, spaces and + only, for example 01234 567890" });
+                        }
+                        Ok(())
+                    }
+                    (Some(v), DetailField::Address) => required(label, v, 500),
+                    (Some(v), _) => required(label, v, MAX_NAME_LEN),
+                }
             }
         }
     }

@@ -7,7 +7,7 @@
 //! kept in `unplaced` and shown, never discarded.
 
 use crate::clock::Hlc;
-use crate::event::{AttendanceOutcome, ContactType, Event, EventBody, Infant, Person};
+use crate::event::{AttendanceOutcome, ContactType, DetailField, Event, EventBody, Infant, Person};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -26,6 +26,11 @@ pub struct CaseState {
     pub notes_in_progress: Vec<NoteInProgress>,
     /// Events that could not be placed, kept visible rather than dropped.
     pub unplaced: Vec<Unplaced>,
+    /// Every changeable detail that has a value or a conflict, in a fixed order.
+    pub fields: Vec<FieldState>,
+    /// Details changed on two laptops without either seeing the other: both values are kept until
+    /// a person chooses.
+    pub conflicts: Vec<FieldState>,
     /// Everything that happened, in the order it happened (by date, then by clock).
     pub chronology: Vec<ChronologyEntry>,
     /// When the most recent event was written, for "last activity".
@@ -41,6 +46,28 @@ pub struct CaseDetails {
     pub infant: Option<Infant>,
     pub opened_by: String,
     pub opened_at: DateTime<Utc>,
+}
+
+/// One changeable detail: its current value, or the values in conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldState {
+    pub field: DetailField,
+    /// The value shown; while in conflict, the most recently written candidate.
+    pub value: Option<String>,
+    /// The versions nothing has replaced yet: one normally, two or more in a conflict. A change
+    /// (or a resolution) names all of them in `based_on`.
+    pub versions: Vec<FieldVersion>,
+    pub in_conflict: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldVersion {
+    pub event_id: Uuid,
+    pub value: Option<String>,
+    pub author: String,
+    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -123,6 +150,7 @@ pub enum ChronologyItem {
     Contact { contact_id: Uuid },
     Note { note_id: Uuid },
     Addendum { note_id: Uuid, addendum_id: Uuid },
+    DetailChanged { field: DetailField },
 }
 
 impl CaseState {
@@ -134,6 +162,8 @@ impl CaseState {
             signed_notes: Vec::new(),
             notes_in_progress: Vec::new(),
             unplaced: Vec::new(),
+            fields: Vec::new(),
+            conflicts: Vec::new(),
             chronology: Vec::new(),
             last_recorded_at: None,
         }
@@ -141,6 +171,15 @@ impl CaseState {
 
     pub fn signed_note(&self, note_id: Uuid) -> Option<&SignedNote> {
         self.signed_notes.iter().find(|n| n.note_id == note_id)
+    }
+
+    pub fn field(&self, field: DetailField) -> Option<&FieldState> {
+        self.fields.iter().find(|f| f.field == field)
+    }
+
+    /// The versions a change of `field` made now would be based on.
+    pub fn based_on(&self, field: DetailField) -> Vec<Uuid> {
+        self.field(field).map(|f| f.versions.iter().map(|v| v.event_id).collect()).unwrap_or_default()
     }
 }
 
@@ -157,6 +196,9 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
     let mut chronology: Vec<(NaiveDate, Hlc, Uuid, Uuid, ChronologyEntry)> = Vec::new();
     let mut contact_ids = HashSet::new();
     let mut addendum_ids = HashSet::new();
+    // Per field: every version in fold order, and the versions some later change replaced.
+    let mut versions: BTreeMap<DetailField, Vec<FieldVersion>> = BTreeMap::new();
+    let mut replaced: HashSet<Uuid> = HashSet::new();
 
     for e in ordered {
         let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
@@ -179,6 +221,16 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                 if state.details.is_some() {
                     state.unplaced.push(unplaced("the case was already opened by an earlier event"));
                     continue;
+                }
+                let version = |value: Option<String>| FieldVersion {
+                    event_id: e.id,
+                    value,
+                    author: e.author.clone(),
+                    recorded_at: e.recorded_at,
+                };
+                versions.entry(DetailField::FamilyName).or_default().push(version(Some(c.family_name.clone())));
+                if let Some(p) = &c.parent {
+                    versions.entry(DetailField::ParentName).or_default().push(version(Some(p.name.clone())));
                 }
                 state.details = Some(CaseDetails {
                     family_name: c.family_name.clone(),
@@ -237,6 +289,16 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                 });
                 entry(n.occurred_on, ChronologyItem::Note { note_id: n.note_id });
             }
+            EventBody::DetailChanged(d) => {
+                versions.entry(d.field).or_default().push(FieldVersion {
+                    event_id: e.id,
+                    value: d.value.clone(),
+                    author: e.author.clone(),
+                    recorded_at: e.recorded_at,
+                });
+                replaced.extend(d.based_on.iter().copied());
+                entry(e.recorded_at.date_naive(), ChronologyItem::DetailChanged { field: d.field });
+            }
             EventBody::AddendumAdded(a) => {
                 let Some(&index) = notes.get(&a.note_id) else {
                     state.unplaced.push(unplaced("an addendum to a note this device does not hold yet"));
@@ -263,6 +325,29 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
         }
     }
 
+    for (field, all) in versions {
+        // Heads are the versions no change has replaced; they are already in fold order, so the
+        // last is the most recently written.
+        let heads: Vec<FieldVersion> = all.into_iter().filter(|v| !replaced.contains(&v.event_id)).collect();
+        let Some(latest) = heads.last() else { continue };
+        let distinct: HashSet<&Option<String>> = heads.iter().map(|v| &v.value).collect();
+        let fs = FieldState { field, value: latest.value.clone(), in_conflict: distinct.len() > 1, versions: heads };
+        if fs.in_conflict {
+            state.conflicts.push(fs.clone());
+        }
+        state.fields.push(fs);
+    }
+    if let Some(details) = state.details.as_mut() {
+        if let Some(name) = state.fields.iter().find(|f| f.field == DetailField::FamilyName).and_then(|f| f.value.clone()) {
+            details.family_name = name;
+        }
+        details.parent = state
+            .fields
+            .iter()
+            .find(|f| f.field == DetailField::ParentName)
+            .and_then(|f| f.value.clone())
+            .map(|name| Person { name });
+    }
     state.notes_in_progress = in_progress.into_values().collect();
     chronology.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
     state.chronology = chronology.into_iter().map(|c| c.4).collect();
@@ -462,6 +547,90 @@ mod tests {
                 let e = r.get(&events).clone();
                 arrived.push((order_keys[arrived.len() % order_keys.len()], e));
             }
+            arrived.sort_by_key(|(k, _)| *k);
+            let arrived: Vec<Event> = arrived.into_iter().map(|(_, e)| e).collect();
+            prop_assert_eq!(fold(case, &arrived), reference);
+        }
+    }
+
+    fn change(w: &mut Writer, case: Uuid, wall: u64, field: DetailField, value: &str, based_on: Vec<Uuid>) -> Event {
+        w.write(case, wall, EventBody::DetailChanged(DetailChanged { field, value: Some(value.into()), based_on }))
+    }
+
+    #[test]
+    fn concurrent_changes_keep_both_values_until_a_person_resolves() {
+        let (case, mut events) = story();
+        let mut a = Writer::new("clinician.one");
+        let mut b = Writer::new("clinician.two");
+        let first = change(&mut a, case, T0 + 100, DetailField::Phone, "01234 000001", vec![]);
+        events.push(first.clone());
+        let base = fold(case, &events).based_on(DetailField::Phone);
+        assert_eq!(base, vec![first.id]);
+        // Sequential: replaces, no conflict.
+        let second = change(&mut a, case, T0 + 200, DetailField::Phone, "01234 000002", base.clone());
+        events.push(second.clone());
+        let s = fold(case, &events);
+        assert_eq!(s.field(DetailField::Phone).unwrap().value.as_deref(), Some("01234 000002"));
+        assert!(s.conflicts.is_empty());
+        // Two laptops offline, both based on the second version.
+        let x = change(&mut a, case, T0 + 300, DetailField::Phone, "01234 000003", vec![second.id]);
+        let y = change(&mut b, case, T0 + 301, DetailField::Phone, "07700 900004", vec![second.id]);
+        events.push(x.clone());
+        events.push(y.clone());
+        let s = fold(case, &events);
+        assert_eq!(s.conflicts.len(), 1);
+        let values: Vec<_> = s.conflicts[0].versions.iter().map(|v| v.value.clone().unwrap()).collect();
+        assert_eq!(values, vec!["01234 000003", "07700 900004"], "both kept, in fold order");
+        // A person chooses: a change based on both.
+        let chosen = change(&mut b, case, T0 + 400, DetailField::Phone, "07700 900004", s.based_on(DetailField::Phone));
+        events.push(chosen);
+        let s = fold(case, &events);
+        assert!(s.conflicts.is_empty());
+        assert_eq!(s.field(DetailField::Phone).unwrap().value.as_deref(), Some("07700 900004"));
+    }
+
+    #[test]
+    fn the_same_value_typed_on_two_laptops_is_not_a_conflict() {
+        let (case, mut events) = story();
+        let mut a = Writer::new("clinician.one");
+        let mut b = Writer::new("clinician.two");
+        events.push(change(&mut a, case, T0 + 1, DetailField::Address, "1 Example Street", vec![]));
+        events.push(change(&mut b, case, T0 + 2, DetailField::Address, "1 Example Street", vec![]));
+        let s = fold(case, &events);
+        assert!(s.conflicts.is_empty());
+        assert_eq!(s.field(DetailField::Address).unwrap().versions.len(), 2);
+    }
+
+    #[test]
+    fn renaming_the_family_changes_the_details_shown() {
+        let (case, mut events) = story();
+        let opened = events[0].id;
+        let mut a = Writer::new("clinician.one");
+        events.push(change(&mut a, case, T0 + 5, DetailField::FamilyName, "Testfamily-Renamed", vec![opened]));
+        let s = fold(case, &events);
+        assert_eq!(s.details.unwrap().family_name, "Testfamily-Renamed");
+    }
+
+    proptest! {
+        /// Concurrent edits of one field from several laptops, arriving in any order, fold to the
+        /// same state, and every value written without seeing the others is kept.
+        #[test]
+        fn concurrent_edits_converge_in_any_order(
+            writers in 2usize..5,
+            order_keys in proptest::collection::vec(any::<u64>(), 16),
+            skews in proptest::collection::vec(-172_800_000i64..172_800_000, 5),
+        ) {
+            let (case, mut events) = story();
+            let base = fold(case, &events).based_on(DetailField::Phone);
+            let mut ws: Vec<Writer> = (0..writers).map(|i| Writer::new(&format!("clinician.{i}"))).collect();
+            for (i, w) in ws.iter_mut().enumerate() {
+                let wall = (T0 as i64 + skews[i]) as u64;
+                events.push(change(w, case, wall, DetailField::Phone, &format!("01234 56789{i}"), base.clone()));
+            }
+            let reference = fold(case, &events);
+            prop_assert_eq!(reference.conflicts.len(), 1);
+            prop_assert_eq!(reference.conflicts[0].versions.len(), writers);
+            let mut arrived: Vec<(u64, Event)> = events.iter().cloned().enumerate().map(|(i, e)| (order_keys[i], e)).collect();
             arrived.sort_by_key(|(k, _)| *k);
             let arrived: Vec<Event> = arrived.into_iter().map(|(_, e)| e).collect();
             prop_assert_eq!(fold(case, &arrived), reference);

@@ -82,6 +82,8 @@ pub struct CaseSummary {
     pub signed_note_count: u32,
     /// This clinician's unsigned drafts on the case.
     pub my_draft_count: u32,
+    /// Details changed on two laptops at once, waiting for a person to choose.
+    pub conflict_count: u32,
 }
 
 /// A case as the clinician sees it: its state, and their own unsigned drafts.
@@ -547,6 +549,23 @@ impl Store {
         Ok(note.addenda.iter().find(|a| a.addendum_id == addendum_id).cloned().expect("just added"))
     }
 
+    /// Changes one detail of a family (phone number, address…), based on the version(s) this
+    /// laptop holds. If someone else changed it meanwhile on another laptop, both values are kept
+    /// and shown as a conflict; choosing a value here while in conflict resolves it.
+    pub fn change_detail(
+        &mut self,
+        case_id: Uuid,
+        field: casebook_domain::DetailField,
+        value: Option<String>,
+    ) -> Result<casebook_domain::FieldState> {
+        let state = self.case(case_id)?.state;
+        let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let body = EventBody::DetailChanged(casebook_domain::DetailChanged { field, value, based_on: state.based_on(field) });
+        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
+        let state = self.case(case_id)?.state;
+        Ok(state.field(field).cloned().expect("just changed"))
+    }
+
     /// The events of one case, in the order they fold.
     pub fn case_events(&self, case_id: Uuid) -> Result<Vec<Event>> {
         projection::case_events(&self.conn, case_id)
@@ -574,7 +593,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.case_id, c.family_name, c.parent_name, c.due_date, c.infant_name, c.infant_dob,
                     c.opened_at, c.last_activity_at, c.contact_count, c.signed_note_count,
-                    (SELECT count(*) FROM drafts d WHERE d.case_id = c.case_id AND d.author = ?1)
+                    (SELECT count(*) FROM drafts d WHERE d.case_id = c.case_id AND d.author = ?1),
+                    c.conflict_count
              FROM cases c WHERE ?2 IS NULL OR c.case_id = ?2
              ORDER BY c.family_name COLLATE NOCASE, c.case_id",
         )?;
@@ -593,6 +613,7 @@ impl Store {
                     contact_count: r.get(8)?,
                     signed_note_count: r.get(9)?,
                     my_draft_count: r.get(10)?,
+                    conflict_count: r.get(11)?,
                 },
             ))
         })?;
@@ -716,6 +737,8 @@ pub struct ApplyReport {
     pub notes: u32,
     /// Events refused because this laptop holds a different event under the same id.
     pub refused: Vec<Uuid>,
+    /// Open detail conflicts on the cases this page touched.
+    pub conflicts: u32,
 }
 
 impl Store {
@@ -801,7 +824,7 @@ impl Store {
                     .execute(params![e.id.to_string(), *seq as i64])?;
             }
             for case_id in &touched {
-                projection::refresh_case(&tx, *case_id)?;
+                report.conflicts += projection::refresh_case(&tx, *case_id)?;
             }
             let hlc = self.writer.clock.last();
             meta_set(&tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;
@@ -837,5 +860,12 @@ impl Store {
             [],
             |r| r.get::<_, i64>(0),
         )? as u64)
+    }
+}
+
+impl Store {
+    /// Details in conflict across the whole caseload.
+    pub fn open_conflicts(&self) -> Result<u32> {
+        Ok(self.conn.query_row("SELECT coalesce(sum(conflict_count), 0) FROM cases", [], |r| r.get(0))?)
     }
 }

@@ -107,8 +107,9 @@ fn index(tx: &Transaction, body: &str, case_id: &str, kind: &str, ref_id: &str) 
     Ok(tx.last_insert_rowid())
 }
 
-/// Brings one case's projection rows in line with the fold of its events.
-pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<()> {
+/// Brings one case's projection rows in line with the fold of its events. Returns the number of
+/// open detail conflicts on the case.
+pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<u32> {
     let events = case_events(tx, case_id)?;
     let state = fold(case_id, &events);
     let id = case_id.to_string();
@@ -137,15 +138,15 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<()> {
     let d = state.details.as_ref();
     tx.prepare_cached(
         "INSERT INTO cases (case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by,
-                            opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body, conflict_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (case_id) DO UPDATE SET
             family_name = excluded.family_name, parent_name = excluded.parent_name,
             due_date = excluded.due_date, infant_name = excluded.infant_name, infant_dob = excluded.infant_dob,
             opened_by = excluded.opened_by, opened_at = excluded.opened_at,
             last_activity_at = excluded.last_activity_at, contact_count = excluded.contact_count,
             signed_note_count = excluded.signed_note_count, family_doc = excluded.family_doc,
-            family_doc_body = excluded.family_doc_body",
+            family_doc_body = excluded.family_doc_body, conflict_count = excluded.conflict_count",
     )?
     .execute(params![
         id,
@@ -161,6 +162,7 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<()> {
         state.signed_notes.len() as i64,
         family_doc,
         family_body,
+        state.conflicts.len() as i64,
     ])?;
 
     let mut contact = tx.prepare_cached(
@@ -220,7 +222,7 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(state.conflicts.len() as u32)
 }
 
 /// Clears every projection and derives it again from the log, in the caller's transaction.
@@ -301,7 +303,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
     ] {
         let columns = if table == "cases" {
             "case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by, opened_at, \
-             last_activity_at, contact_count, signed_note_count, family_doc_body"
+             last_activity_at, contact_count, signed_note_count, family_doc_body, conflict_count"
         } else {
             "*"
         };

@@ -130,6 +130,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     CREATE TABLE server_seq (event_id TEXT PRIMARY KEY REFERENCES events (id), seq INTEGER NOT NULL) STRICT;
     "#,
+    // 5: details changed on two laptops at once, counted for the caseload.
+    r#"
+    ALTER TABLE cases ADD COLUMN conflict_count INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

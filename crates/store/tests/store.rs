@@ -327,3 +327,44 @@ fn a_laptop_clock_going_backwards_still_orders_events_as_written() {
     let events = store.case_events(case).unwrap();
     assert_eq!(events.last().unwrap().id, third.event_id);
 }
+
+/// Hands every event one laptop holds to another, as a sync would (without a server).
+fn exchange(from: &Store, to: &mut Store, case: uuid::Uuid) {
+    let events: Vec<(u64, casebook_domain::Event)> = from.case_events(case).unwrap().into_iter().map(|e| (0, e)).collect();
+    to.apply_remote(&events, "test_cursor", "0-0").unwrap();
+}
+
+#[test]
+fn a_detail_changed_on_two_laptops_is_a_conflict_until_someone_chooses() {
+    use casebook_domain::DetailField::Phone;
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = new_store(da.path());
+    let mut b = Store::create_with(db.path(), PASSPHRASE, "other.clinician", options(FixedClock::at("2026-11-24T10:00:05Z"))).unwrap();
+    let case = a.open_case(family("Testfamily")).unwrap().case_id;
+    a.change_detail(case, Phone, Some("01234 000001".into())).unwrap();
+    exchange(&a, &mut b, case);
+    // Both change the number without seeing each other's change.
+    a.change_detail(case, Phone, Some("01234 000002".into())).unwrap();
+    b.change_detail(case, Phone, Some("07700 900003".into())).unwrap();
+    exchange(&a, &mut b, case);
+    exchange(&b, &mut a, case);
+    for store in [&a, &b] {
+        let state = store.case(case).unwrap().state;
+        assert_eq!(state.conflicts.len(), 1);
+        let mut values: Vec<_> = state.conflicts[0].versions.iter().map(|v| v.value.clone().unwrap()).collect();
+        values.sort();
+        assert_eq!(values, vec!["01234 000002", "07700 900003"], "both values kept");
+        assert_eq!(store.list_cases().unwrap()[0].conflict_count, 1);
+        assert_eq!(store.open_conflicts().unwrap(), 1);
+    }
+    assert_eq!(a.case(case).unwrap().state, b.case(case).unwrap().state);
+    // A person chooses on one laptop; the other follows.
+    let resolved = a.change_detail(case, Phone, Some("07700 900003".into())).unwrap();
+    assert!(!resolved.in_conflict);
+    exchange(&a, &mut b, case);
+    assert_eq!(b.open_conflicts().unwrap(), 0);
+    assert_eq!(a.case(case).unwrap().state, b.case(case).unwrap().state);
+    // A bad number is refused in plain words.
+    let err = a.change_detail(case, Phone, Some("call me".into())).unwrap_err();
+    assert!(err.to_string().contains("Phone number is not in a form Casebook can use"), "{err}");
+}

@@ -267,6 +267,7 @@ pub fn sync(store: &mut Store) -> Result<SyncSummary> {
         }
     }
 
+    summary.conflicts = store.open_conflicts()?;
     let now = Utc::now();
     if let Some(server) = server_time {
         summary.clock_offset_ms = (now - server).num_milliseconds();

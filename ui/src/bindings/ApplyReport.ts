@@ -19,4 +19,8 @@ notes: number,
 /**
  * Events refused because this laptop holds a different event under the same id.
  */
-refused: Array<string>, };
+refused: Array<string>, 
+/**
+ * Open detail conflicts on the cases this page touched.
+ */
+conflicts: number, };

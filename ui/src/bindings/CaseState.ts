@@ -2,6 +2,7 @@
 import type { CaseDetails } from "./CaseDetails";
 import type { ChronologyEntry } from "./ChronologyEntry";
 import type { Contact } from "./Contact";
+import type { FieldState } from "./FieldState";
 import type { NoteInProgress } from "./NoteInProgress";
 import type { SignedNote } from "./SignedNote";
 import type { Unplaced } from "./Unplaced";
@@ -19,6 +20,15 @@ notes_in_progress: Array<NoteInProgress>,
  * Events that could not be placed, kept visible rather than dropped.
  */
 unplaced: Array<Unplaced>, 
+/**
+ * Every changeable detail that has a value or a conflict, in a fixed order.
+ */
+fields: Array<FieldState>, 
+/**
+ * Details changed on two laptops without either seeing the other: both values are kept until
+ * a person chooses.
+ */
+conflicts: Array<FieldState>, 
 /**
  * Everything that happened, in the order it happened (by date, then by clock).
  */

@@ -11,4 +11,8 @@ family_name: string | null, parent_name: string | null, due_date: string | null,
 /**
  * This clinician's unsigned drafts on the case.
  */
-my_draft_count: number, };
+my_draft_count: number, 
+/**
+ * Details changed on two laptops at once, waiting for a person to choose.
+ */
+conflict_count: number, };

@@ -2,6 +2,7 @@
 import type { AddendumAdded } from "./AddendumAdded";
 import type { CaseOpened } from "./CaseOpened";
 import type { ContactRecorded } from "./ContactRecorded";
+import type { DetailChanged } from "./DetailChanged";
 import type { Hlc } from "./Hlc";
 import type { NoteDrafted } from "./NoteDrafted";
 import type { NoteSigned } from "./NoteSigned";
@@ -29,4 +30,4 @@ recorded_at: string, payload_version: number,
 /**
  * Hex SHA-256 over the canonical JSON of every field above.
  */
-content_hash: string, } & ({ "kind": "case_opened", "payload": CaseOpened } | { "kind": "contact_recorded", "payload": ContactRecorded } | { "kind": "note_drafted", "payload": NoteDrafted } | { "kind": "note_signed", "payload": NoteSigned } | { "kind": "addendum_added", "payload": AddendumAdded });
+content_hash: string, } & ({ "kind": "case_opened", "payload": CaseOpened } | { "kind": "contact_recorded", "payload": ContactRecorded } | { "kind": "note_drafted", "payload": NoteDrafted } | { "kind": "note_signed", "payload": NoteSigned } | { "kind": "addendum_added", "payload": AddendumAdded } | { "kind": "detail_changed", "payload": DetailChanged });

@@ -2,10 +2,11 @@
 import type { AddendumAdded } from "./AddendumAdded";
 import type { CaseOpened } from "./CaseOpened";
 import type { ContactRecorded } from "./ContactRecorded";
+import type { DetailChanged } from "./DetailChanged";
 import type { NoteDrafted } from "./NoteDrafted";
 import type { NoteSigned } from "./NoteSigned";
 
 /**
  * What happened, with its details. Serialised as `"kind": "...", "payload": {...}`.
  */
-export type EventBody = { "kind": "case_opened", "payload": CaseOpened } | { "kind": "contact_recorded", "payload": ContactRecorded } | { "kind": "note_drafted", "payload": NoteDrafted } | { "kind": "note_signed", "payload": NoteSigned } | { "kind": "addendum_added", "payload": AddendumAdded };
+export type EventBody = { "kind": "case_opened", "payload": CaseOpened } | { "kind": "contact_recorded", "payload": ContactRecorded } | { "kind": "note_drafted", "payload": NoteDrafted } | { "kind": "note_signed", "payload": NoteSigned } | { "kind": "addendum_added", "payload": AddendumAdded } | { "kind": "detail_changed", "payload": DetailChanged };
