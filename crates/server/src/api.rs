@@ -277,14 +277,10 @@ async fn login(
     }
     if !auth::verify_password(&req.password, &user.password_hash) {
         state.metrics.login_failures.inc();
-        let failures = user.failed_logins + 1;
-        let lock = (failures >= state.config.lockout_after).then(|| now + state.config.lockout_for);
-        state.storage.login_failed(&user.username, lock).await?;
+        let until = now + state.config.lockout_for;
+        let failures = state.storage.login_failed(&user.username, state.config.lockout_after, until).await?;
         state.audit(&user.username, None, "login_failed", None, format!("wrong password ({failures} in a row)")).await?;
-        return Err(match lock {
-            Some(until) => locked(until, now),
-            None => wrong(),
-        });
+        return Err(if failures >= state.config.lockout_after { locked(until, now) } else { wrong() });
     }
     state.storage.login_succeeded(&user.username).await?;
     let secret = new_secret();

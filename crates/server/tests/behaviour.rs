@@ -141,8 +141,14 @@ async fn visibility_allocation_and_backfill(backend: Backend) {
     let (after_removal, _, removed) = h.pull_all(&a2, a2_cursor).await;
     assert!(after_removal.iter().all(|e| e.event.case_id != case), "no event of the case after de-allocation");
     assert_eq!(removed, vec![case]);
-    let refused = a2.note(case, "Should be refused");
-    let (status, body) = error_body(h.push_raw(&a2, serde_json::json!({ "events": [refused] })).await).await;
+    // A note a2 wrote offline before hearing of the de-allocation is still accepted…
+    let late = a2.note(case, "Written offline before the de-allocation was known");
+    h.push(&a2, std::slice::from_ref(&late)).await;
+    assert!(h.storage.case_events(case).await.unwrap().iter().any(|e| e.event.id == late.id));
+    // …but someone who never held the case is refused, and says so plainly.
+    let mut b1 = b1;
+    let refused = b1.note(case, "Should be refused");
+    let (status, body) = error_body(h.push_raw(&b1, serde_json::json!({ "events": [refused] })).await).await;
     assert_eq!((status, body.code.as_str()), (403, "case_not_allowed"));
     assert_eq!(h.get(&a2, &format!("/v1/cases/{case}/digest")).await.status(), 404);
     let draft = DraftBackup { note_id: uuid::Uuid::now_v7(), case_id: case, text: "x".into(), revision: 1, updated_at: chrono::Utc::now() };

@@ -104,8 +104,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn add_team(&self, name: &str) -> Result<()>;
     async fn add_user(&self, username: &str, team: &str, role: Role, password_hash: &str) -> Result<()>;
     async fn user(&self, username: &str) -> Result<Option<UserRecord>>;
-    /// Records a failed login; returns the number of consecutive failures.
-    async fn login_failed(&self, username: &str, lock_until: Option<DateTime<Utc>>) -> Result<u32>;
+    /// Records a failed login and returns the number of consecutive failures; in the same
+    /// statement, locks the account until `lock_until` once that number reaches `lock_after`, so
+    /// simultaneous wrong passwords cannot slip past the limit.
+    async fn login_failed(&self, username: &str, lock_after: u32, lock_until: DateTime<Utc>) -> Result<u32>;
     async fn login_succeeded(&self, username: &str) -> Result<()>;
 
     async fn add_device(&self, device: &DeviceRecord) -> Result<()>;
@@ -127,7 +129,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Stores a batch atomically. An event already held with the same hash is a successful no-op;
     /// with a different hash the whole batch is refused. A case seen for the first time is created
-    /// in the author's team and allocated to the author (and visible to the team's leads).
+    /// in the author's team and allocated to the author (and visible to the team's leads). A user
+    /// may write to a case allocated to them, or one that was and has since been taken away (what
+    /// they wrote offline before hearing of it is still accepted); anyone else is refused.
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>>;
     /// Events of cases `user` may see, after `after`, not written by `exclude_device`.
     async fn pull(

@@ -369,14 +369,14 @@ impl Storage for PostgresStorage {
         .transpose()
     }
 
-    async fn login_failed(&self, username: &str, lock_until: Option<DateTime<Utc>>) -> Result<u32> {
+    async fn login_failed(&self, username: &str, lock_after: u32, lock_until: DateTime<Utc>) -> Result<u32> {
         let c = self.pool.get().await?;
         let row = c
             .query_opt(
                 "UPDATE users SET failed_logins = failed_logins + 1,
-                        locked_until = coalesce($2, locked_until)
+                        locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
                  WHERE username = $1 RETURNING failed_logins",
-                &[&username, &lock_until.map(ts)],
+                &[&username, &(lock_after as i32), &ts(lock_until)],
             )
             .await?;
         Ok(row.map(|r| r.get::<_, i32>(0) as u32).unwrap_or(0))
@@ -505,7 +505,14 @@ impl Storage for PostgresStorage {
             .into_iter()
             .map(|r| (r.get(0), (r.get(1), r.get(2))))
             .collect();
-        let allowed_stmt = tx.prepare("SELECT 1 FROM access WHERE case_id = $1 AND user_id = $2").await?;
+        // Someone who held the case before it was taken from them may still send what they wrote:
+        // a note is never lost because its laptop was offline when the allocation changed.
+        let allowed_stmt = tx
+            .prepare(
+                "SELECT 1 FROM access WHERE case_id = $1 AND user_id = $2
+                 UNION ALL SELECT 1 FROM access_removed WHERE case_id = $1 AND user_id = $2 LIMIT 1",
+            )
+            .await?;
         let insert_stmt = tx
             .prepare(
                 "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)

@@ -250,15 +250,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn login_failed(&self, username: &str, lock_until: Option<DateTime<Utc>>) -> Result<u32> {
+    async fn login_failed(&self, username: &str, lock_after: u32, lock_until: DateTime<Utc>) -> Result<u32> {
         let username = username.to_string();
         self.with(move |c| {
             let n: Option<u32> = c
                 .query_row(
                     "UPDATE users SET failed_logins = failed_logins + 1,
-                            locked_until = coalesce(?2, locked_until)
+                            locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
                      WHERE username = ?1 RETURNING failed_logins",
-                    params![username, lock_until.map(ts)],
+                    params![username, lock_after, ts(lock_until)],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -448,8 +448,14 @@ impl Storage for SqliteStorage {
                     continue;
                 }
                 let case = e.case_id.to_string();
+                // Someone who held the case before it was taken from them may still send what
+                // they wrote: a note is never lost because its laptop was offline when the
+                // allocation changed.
                 let allowed: Option<i64> = tx
-                    .prepare_cached("SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2")?
+                    .prepare_cached(
+                        "SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2
+                         UNION ALL SELECT 1 FROM access_removed WHERE case_id = ?1 AND user_id = ?2 LIMIT 1",
+                    )?
                     .query_row(params![case, user.id], |r| r.get(0))
                     .optional()?;
                 if allowed.is_none() {
