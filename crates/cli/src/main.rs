@@ -59,7 +59,11 @@ enum Command {
         device_name: Option<String>,
     },
     /// Send what is waiting and receive what is new.
-    Sync,
+    Sync {
+        /// Remove cases no longer allocated to you even when that is most of the caseload.
+        #[arg(long)]
+        confirm_removals: bool,
+    },
     /// What is waiting to be sent, and when this laptop last synced.
     Status,
 }
@@ -398,12 +402,15 @@ fn run(cli: Cli) -> CliResult<()> {
             let signed_in = casebook_sync::login(&mut store, server, user, &password, &device_name)?;
             print(cli.json, &signed_in, |s| format!("Signed in to {} as {} ({} team).", s.server_url, s.username, s.team));
         }
-        Command::Sync => {
+        Command::Sync { confirm_removals } => {
             let mut store = open(&cli)?;
-            let summary = casebook_sync::sync(&mut store)?;
-            print(cli.json, &summary, |s| match &s.clock_warning {
-                Some(w) => format!("{}\n{w}", s.sentence),
-                None => s.sentence.clone(),
+            let options = casebook_sync::SyncOptions { confirm_removals: *confirm_removals };
+            let summary = casebook_sync::sync_with(&mut store, options)?;
+            print(cli.json, &summary, |s| {
+                let mut lines = vec![s.sentence.clone()];
+                lines.extend(s.clock_warning.clone());
+                lines.extend(s.notices.iter().cloned());
+                lines.join("\n")
             });
         }
         Command::Status => {

@@ -869,3 +869,56 @@ impl Store {
         Ok(self.conn.query_row("SELECT coalesce(sum(conflict_count), 0) FROM cases", [], |r| r.get(0))?)
     }
 }
+
+/// Why a case that is no longer allocated to this clinician stays on the laptop for now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub enum PurgeOutcome {
+    /// Removed from this laptop.
+    Removed,
+    /// Something written for it has not been sent yet; it goes once that is sent.
+    WaitingToSend,
+    /// The clinician has an unsigned draft on it: finish or discard it first.
+    DraftOpen,
+    /// This laptop never held it.
+    NotHeld,
+}
+
+impl Store {
+    /// Removes a case that is no longer allocated to this clinician, but never while anything
+    /// written for it is unsent or a draft of theirs is open: unsent work is never wiped.
+    pub fn purge_case(&mut self, case_id: Uuid) -> Result<PurgeOutcome> {
+        let id = case_id.to_string();
+        let count = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [&id], |r| r.get(0))?) };
+        if count("SELECT count(*) FROM events WHERE case_id = ?1")? == 0 {
+            return Ok(PurgeOutcome::NotHeld);
+        }
+        if count("SELECT count(*) FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = ?1")? > 0 {
+            return Ok(PurgeOutcome::WaitingToSend);
+        }
+        if count("SELECT count(*) FROM drafts WHERE case_id = ?1")? > 0 {
+            return Ok(PurgeOutcome::DraftOpen);
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO case_purge (case_id) VALUES (?1)", [&id])?;
+        tx.execute("INSERT INTO projection_rebuild (started_at) VALUES ('purge')", [])?;
+        tx.execute_batch(&format!(
+            "DELETE FROM server_seq WHERE event_id IN (SELECT id FROM events WHERE case_id = '{id}');
+             DELETE FROM events WHERE case_id = '{id}';
+             DELETE FROM cases WHERE case_id = '{id}';
+             DELETE FROM contacts WHERE case_id = '{id}';
+             DELETE FROM signed_notes WHERE case_id = '{id}';
+             DELETE FROM addenda WHERE case_id = '{id}';
+             DELETE FROM search_index WHERE case_id = '{id}';"
+        ))?;
+        tx.execute("DELETE FROM projection_rebuild", [])?;
+        tx.execute("DELETE FROM case_purge", [])?;
+        tx.commit()?;
+        Ok(PurgeOutcome::Removed)
+    }
+
+    /// Number of cases on this laptop.
+    pub fn case_count(&self) -> Result<u32> {
+        Ok(self.conn.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?)
+    }
+}

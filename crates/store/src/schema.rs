@@ -134,6 +134,16 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE cases ADD COLUMN conflict_count INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 6: a case taken away from this clinician leaves the laptop (after everything written for it
+    // has been sent). A row in case_purge, inside the purge's own transaction, is the only thing
+    // that lets that one case's events be removed; every other delete is still refused.
+    r#"
+    CREATE TABLE case_purge (case_id TEXT PRIMARY KEY) STRICT;
+    DROP TRIGGER events_no_delete;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        WHEN NOT EXISTS (SELECT 1 FROM case_purge WHERE case_purge.case_id = OLD.case_id)
+        BEGIN SELECT RAISE(ABORT, 'events are append-only and cannot be deleted'); END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

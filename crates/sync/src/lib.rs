@@ -22,6 +22,7 @@ const ACCESS_TOKEN: &str = "access_token";
 const TOKEN_EXPIRES: &str = "token_expires_at";
 const PULL_CURSOR: &str = "pull_cursor";
 const LAST_SYNC: &str = "last_sync_at";
+const PENDING_REMOVALS: &str = "pending_removals";
 
 /// Events sent per request: big enough to be quick, small enough to stay well under the central
 /// store's body limit with long notes.
@@ -79,8 +80,23 @@ pub struct SyncSummary {
     /// A sentence when the laptop clock is more than ten minutes out.
     pub clock_warning: Option<String>,
     pub finished_at: DateTime<Utc>,
+    /// Cases no longer allocated to this clinician, removed from the laptop after everything
+    /// written for them was sent.
+    pub cases_removed: u32,
+    /// Removals held back because they would take most of the caseload off this laptop at once;
+    /// they happen only when the clinician confirms.
+    pub removals_awaiting_confirmation: u32,
+    /// Things the clinician should know, one sentence each.
+    pub notices: Vec<String>,
     /// The summary in one sentence ("3 notes sent, 5 received.").
     pub sentence: String,
+}
+
+/// Choices for one sync.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// The clinician has confirmed removing many cases at once.
+    pub confirm_removals: bool,
 }
 
 /// Where this laptop stands, without contacting the central store.
@@ -231,6 +247,10 @@ impl Connection {
 /// Sends everything waiting and receives everything new. Never reports success after a failure:
 /// any error is returned, and what was done before it stays done.
 pub fn sync(store: &mut Store) -> Result<SyncSummary> {
+    sync_with(store, SyncOptions::default())
+}
+
+pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary> {
     let mut conn = Connection::open(store)?;
     let mut summary = SyncSummary::default();
     let mut server_time: Option<DateTime<Utc>>;
@@ -259,6 +279,11 @@ pub fn sync(store: &mut Store) -> Result<SyncSummary> {
         server_time = Some(page.server_time);
         let events: Vec<(u64, casebook_domain::Event)> = page.events.into_iter().map(|p| (p.seq, p.event)).collect();
         let report = store.apply_remote(&events, PULL_CURSOR, &page.next_cursor.to_string())?;
+        if !page.access_removed.is_empty() {
+            let mut pending = pending_removals(store)?;
+            pending.extend(page.access_removed.iter().copied());
+            set_pending_removals(store, &pending)?;
+        }
         summary.pulled += report.stored;
         summary.notes_received += report.notes;
         cursor = page.next_cursor;
@@ -267,6 +292,7 @@ pub fn sync(store: &mut Store) -> Result<SyncSummary> {
         }
     }
 
+    remove_lost_cases(store, options, &mut summary)?;
     summary.conflicts = store.open_conflicts()?;
     let now = Utc::now();
     if let Some(server) = server_time {
@@ -277,6 +303,54 @@ pub fn sync(store: &mut Store) -> Result<SyncSummary> {
     summary.sentence = sentence(&summary);
     store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
     Ok(summary)
+}
+
+fn pending_removals(store: &Store) -> Result<std::collections::BTreeSet<uuid::Uuid>> {
+    Ok(store.sync_value(PENDING_REMOVALS)?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+fn set_pending_removals(store: &mut Store, pending: &std::collections::BTreeSet<uuid::Uuid>) -> Result<()> {
+    let value = (!pending.is_empty()).then(|| serde_json::to_string(pending).expect("ids serialise"));
+    store.set_sync_value(PENDING_REMOVALS, value.as_deref())?;
+    Ok(())
+}
+
+/// Takes cases that are no longer allocated to this clinician off the laptop, once everything
+/// written for them has been sent. Never infers removal from absence: only the central store's
+/// explicit notice counts. Refuses to remove most of the caseload at once without confirmation.
+fn remove_lost_cases(store: &mut Store, options: SyncOptions, summary: &mut SyncSummary) -> Result<()> {
+    let pending = pending_removals(store)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let held: Vec<uuid::Uuid> = pending.iter().copied().filter(|id| store.case(*id).is_ok()).collect();
+    let total = store.case_count()?;
+    if !options.confirm_removals && held.len() >= 3 && held.len() * 2 > total as usize {
+        summary.removals_awaiting_confirmation = held.len() as u32;
+        summary.notices.push(format!(
+            "The central store says {} of the {total} cases on this laptop are no longer allocated to you. They have been kept for now; confirm to remove them, or check with your team lead.",
+            held.len()
+        ));
+        return Ok(());
+    }
+    let mut still_pending = std::collections::BTreeSet::new();
+    for id in pending {
+        let family = store.case_summary(id).ok().and_then(|c| c.family_name).unwrap_or_else(|| "a".into());
+        match store.purge_case(id)? {
+            casebook_store::PurgeOutcome::Removed => summary.cases_removed += 1,
+            casebook_store::PurgeOutcome::NotHeld => {}
+            casebook_store::PurgeOutcome::WaitingToSend => {
+                still_pending.insert(id);
+            }
+            casebook_store::PurgeOutcome::DraftOpen => {
+                summary.notices.push(format!(
+                    "The {family} case is no longer allocated to you. It stays on this laptop until you sign or discard your unsigned draft on it."
+                ));
+                still_pending.insert(id);
+            }
+        }
+    }
+    set_pending_removals(store, &still_pending)
 }
 
 /// A sentence for a clock more than ten minutes out, or nothing.
@@ -309,6 +383,9 @@ pub fn sentence(s: &SyncSummary) -> String {
     }
     if s.conflicts > 0 {
         parts.push(format!("{} to review", s.conflicts));
+    }
+    if s.cases_removed > 0 {
+        parts.push(format!("{} no longer allocated to you removed from this laptop", plural(s.cases_removed, "case", "cases")));
     }
     if parts.is_empty() {
         "Everything is up to date.".into()

@@ -167,3 +167,57 @@ fn expired_tokens_renew_and_revoked_laptops_are_told_to_lock() {
     assert!(matches!(err, SyncError::DeviceRevoked));
     assert!(err.to_string().contains("It will lock now"));
 }
+
+#[test]
+fn a_case_taken_away_leaves_the_laptop_only_after_its_notes_are_sent() {
+    let c = central(ServiceConfig::default());
+    let (_d1, mut one) = laptop("clin.one");
+    let (_d2, mut two) = laptop("clin.two");
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop one").unwrap();
+    login(&mut two, &c.url, "clin.two", PASSWORD, "laptop two").unwrap();
+    let cases: Vec<uuid::Uuid> = (0..4)
+        .map(|i| {
+            one.open_case(CaseOpened { family_name: format!("Testfamily-Move{i}"), parent: None, due_date: None, infant: None }).unwrap().case_id
+        })
+        .collect();
+    sync(&mut one).unwrap();
+    for case in &cases {
+        c.runtime.block_on(c.storage.allocate(*case, "clin.two")).unwrap();
+    }
+    sync(&mut two).unwrap();
+    assert_eq!(two.case_count().unwrap(), 4);
+
+    // clin.two starts a draft on case 0 and signs a note on case 1 while offline, then both are
+    // taken away (with case 2): three of four cases at once.
+    let draft = two
+        .save_draft(DraftInput { case_id: cases[0], note_id: None, contact_id: None, occurred_on: chrono::Local::now().date_naive(), text: "Half-written".into() })
+        .unwrap();
+    let late = note(&mut two, cases[1], "Written offline before the reallocation was known");
+    for case in &cases[..3] {
+        assert!(c.runtime.block_on(c.storage.deallocate(*case, "clin.two")).unwrap());
+    }
+    let s = sync(&mut two).unwrap();
+    assert_eq!(s.removals_awaiting_confirmation, 3, "most of the caseload is not removed without confirmation");
+    assert_eq!(two.case_count().unwrap(), 4);
+    assert!(s.notices[0].contains("3 of the 4 cases"), "{:?}", s.notices);
+    // The offline note was still accepted by the central store and reached clin.one.
+    sync(&mut one).unwrap();
+    assert!(one.case(cases[1]).unwrap().state.signed_note(late.note_id).is_some());
+
+    let s = casebook_sync::sync_with(&mut two, casebook_sync::SyncOptions { confirm_removals: true }).unwrap();
+    assert_eq!(s.cases_removed, 2, "cases 1 and 2 go; case 0 stays for its draft");
+    assert!(s.notices.iter().any(|n| n.contains("Testfamily-Move0") && n.contains("unsigned draft")), "{:?}", s.notices);
+    assert!(two.case(cases[1]).is_err() && two.case(cases[2]).is_err());
+    assert!(two.search("reallocation", 10).unwrap().is_empty(), "nothing of a removed case stays searchable");
+    assert_eq!(two.case_count().unwrap(), 2);
+
+    // Signing the draft sends it, and then the case leaves too.
+    two.sign_note(DraftInput { case_id: cases[0], note_id: Some(draft.note_id), contact_id: None, occurred_on: draft.occurred_on, text: "Finished".into() })
+        .unwrap();
+    let s = sync(&mut two).unwrap();
+    assert_eq!((s.pushed, s.cases_removed), (1, 1));
+    assert_eq!(two.case_count().unwrap(), 1);
+    assert_eq!(two.case(cases[3]).unwrap().state.details.unwrap().family_name, "Testfamily-Move3");
+    sync(&mut one).unwrap();
+    assert_eq!(one.case(cases[0]).unwrap().state.signed_notes.len(), 1, "the finished draft reached the team");
+}

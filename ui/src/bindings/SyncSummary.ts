@@ -25,6 +25,20 @@ clock_offset_ms: number,
  */
 clock_warning: string | null, finished_at: string, 
 /**
+ * Cases no longer allocated to this clinician, removed from the laptop after everything
+ * written for them was sent.
+ */
+cases_removed: number, 
+/**
+ * Removals held back because they would take most of the caseload off this laptop at once;
+ * they happen only when the clinician confirms.
+ */
+removals_awaiting_confirmation: number, 
+/**
+ * Things the clinician should know, one sentence each.
+ */
+notices: Array<string>, 
+/**
  * The summary in one sentence ("3 notes sent, 5 received.").
  */
 sentence: string, };
