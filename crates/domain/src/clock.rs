@@ -60,10 +60,10 @@ pub struct HybridClock {
     max_drift_ms: u64,
 }
 
-/// By default a remote timestamp may be at most a day ahead of our wall clock: laptops are often
-/// an hour or a time zone wrong, but a week ahead is a broken clock that would drag every replica's
-/// timestamps forward with it.
-pub const DEFAULT_MAX_DRIFT_MS: u64 = 24 * 60 * 60 * 1000;
+/// By default a remote timestamp may be at most four days ahead of our wall clock. Laptops are
+/// often an hour, a time zone or a day or two wrong, and their notes must still be taken in; further
+/// ahead is a broken clock that would drag every replica's timestamps forward with it.
+pub const DEFAULT_MAX_DRIFT_MS: u64 = 4 * 24 * 60 * 60 * 1000;
 
 impl HybridClock {
     pub fn new(last: Hlc, max_drift_ms: u64) -> Self {

@@ -199,6 +199,7 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
     // Per field: every version in fold order, and the versions some later change replaced.
     let mut versions: BTreeMap<DetailField, Vec<FieldVersion>> = BTreeMap::new();
     let mut replaced: HashSet<Uuid> = HashSet::new();
+    let mut addenda: Vec<&Event> = Vec::new();
 
     for e in ordered {
         let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
@@ -299,30 +300,46 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                 replaced.extend(d.based_on.iter().copied());
                 entry(e.recorded_at.date_naive(), ChronologyItem::DetailChanged { field: d.field });
             }
-            EventBody::AddendumAdded(a) => {
-                let Some(&index) = notes.get(&a.note_id) else {
-                    state.unplaced.push(unplaced("an addendum to a note this device does not hold yet"));
-                    continue;
-                };
-                if !addendum_ids.insert(a.addendum_id) {
-                    state.unplaced.push(unplaced("an addendum with this id was already added"));
-                    continue;
-                }
-                state.signed_notes[index].addenda.push(Addendum {
-                    addendum_id: a.addendum_id,
-                    note_id: a.note_id,
-                    reason: a.reason.clone(),
-                    text: a.text.clone(),
-                    author: e.author.clone(),
-                    added_at: e.recorded_at,
-                    event_id: e.id,
-                });
-                entry(
-                    e.recorded_at.date_naive(),
-                    ChronologyItem::Addendum { note_id: a.note_id, addendum_id: a.addendum_id },
-                );
-            }
+            // Attached after every note is in place: an addendum written on a laptop whose clock
+            // is behind can sort before its note, and must still land under it.
+            EventBody::AddendumAdded(_) => addenda.push(e),
         }
+    }
+
+    for e in addenda {
+        let EventBody::AddendumAdded(a) = &e.body else { continue };
+        let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
+        let Some(&index) = notes.get(&a.note_id) else {
+            state.unplaced.push(unplaced("an addendum to a note this device does not hold yet"));
+            continue;
+        };
+        if !addendum_ids.insert(a.addendum_id) {
+            state.unplaced.push(unplaced("an addendum with this id was already added"));
+            continue;
+        }
+        state.signed_notes[index].addenda.push(Addendum {
+            addendum_id: a.addendum_id,
+            note_id: a.note_id,
+            reason: a.reason.clone(),
+            text: a.text.clone(),
+            author: e.author.clone(),
+            added_at: e.recorded_at,
+            event_id: e.id,
+        });
+        let date = e.recorded_at.date_naive();
+        chronology.push((
+            date,
+            e.hlc,
+            e.device_id,
+            e.id,
+            ChronologyEntry {
+                date,
+                recorded_at: e.recorded_at,
+                author: e.author.clone(),
+                event_id: e.id,
+                item: ChronologyItem::Addendum { note_id: a.note_id, addendum_id: a.addendum_id },
+            },
+        ));
     }
 
     for (field, all) in versions {
@@ -506,6 +523,30 @@ mod tests {
         assert_eq!(s.unplaced.len(), 1);
         assert_eq!(s.unplaced[0].kind, "addendum_added");
         assert_eq!(s.notes_in_progress.len(), 1);
+    }
+
+    #[test]
+    fn an_addendum_from_a_laptop_with_a_slow_clock_still_lands_under_its_note() {
+        let (case, mut events) = story();
+        let note_id = match &events[3].body {
+            EventBody::NoteSigned(n) => n.note_id,
+            _ => unreachable!(),
+        };
+        // Two days behind the note's clock: the addendum sorts before the note it corrects.
+        let mut slow = Writer::new("clinician.slow");
+        events.push(slow.write(
+            case,
+            T0 - 172_800_000,
+            EventBody::AddendumAdded(AddendumAdded {
+                addendum_id: Uuid::now_v7(),
+                note_id,
+                reason: "Correction".into(),
+                text: "Written on a slow laptop".into(),
+            }),
+        ));
+        let s = fold(case, &events);
+        assert!(s.unplaced.is_empty(), "{:?}", s.unplaced);
+        assert_eq!(s.signed_notes[0].addenda.len(), 2);
     }
 
     #[test]

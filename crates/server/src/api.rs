@@ -42,6 +42,8 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             token_ttl: Duration::minutes(15),
+            // A laptop whose clock is a day or two fast must still be able to hand in its notes
+            // (they are never lost); four days ahead is a broken clock and is refused plainly.
             max_drift_ms: casebook_domain::DEFAULT_MAX_DRIFT_MS,
             lockout_after: 5,
             lockout_for: Duration::minutes(15),

@@ -298,9 +298,9 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing(backend: Backend) {
     let (status, body) = error_body(send(serde_json::json!({ "events": [huge] }).to_string()).await).await;
     assert_eq!((status, body.code.as_str()), (413, "too_large"));
 
-    // A laptop clock three days fast.
+    // A laptop clock five days fast (up to four days is accepted, so notes are never stranded).
     let mut fast = a1.event(case, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Fast".into(), parent: None, due_date: None, infant: None }));
-    fast.hlc.wall_ms += 3 * 24 * 3_600_000;
+    fast.hlc.wall_ms += 5 * 24 * 3_600_000;
     fast.content_hash = fast.compute_hash();
     let (status, body) = error_body(h.push_raw(&a1, serde_json::json!({ "events": [fast] })).await).await;
     assert_eq!((status, body.code.as_str()), (400, "future_timestamp"));

@@ -1,60 +1,12 @@
 //! The sync engine against a real central store on loopback, with real encrypted laptop stores.
 
 use casebook_domain::{CaseOpened, Person};
-use casebook_protocol::Role;
-use casebook_server::api::{Service, ServiceConfig};
-use casebook_server::storage::{sqlite::SqliteStorage, Storage};
-use casebook_store::{DraftInput, KdfParams, Store, StoreOptions, SystemClock};
+use casebook_server::api::ServiceConfig;
+use casebook_store::{DraftInput, Store};
 use casebook_sync::{login, status, sync, SyncError};
-use std::sync::Arc;
 
-const PASSWORD: &str = "fictional sync password";
-const PASSPHRASE: &str = "copper kettle meadow lantern";
-
-struct Central {
-    url: String,
-    storage: Arc<dyn Storage>,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
-}
-
-fn central(config: ServiceConfig) -> Central {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db")).unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let url = runtime.block_on(async {
-        storage.migrate().await.unwrap();
-        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
-        storage.add_team("Test Team").await.unwrap();
-        for (u, role) in [("clin.one", Role::Clinician), ("clin.two", Role::Clinician), ("lead.one", Role::Lead)] {
-            storage.add_user(u, "Test Team", role, &hash).await.unwrap();
-        }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(casebook_server::serve(listener, Service::new(storage.clone(), config), async move {
-            let _ = stopped.await;
-        }));
-        url
-    });
-    Central { url, storage, runtime, _dir: dir, stop: Some(stop) }
-}
-
-fn laptop(user: &str) -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = StoreOptions { kdf: KdfParams { m_cost_kib: 1024, t_cost: 1, p_cost: 1 }, clock: Arc::new(SystemClock) };
-    let store = Store::create_with(dir.path(), PASSPHRASE, user, options).unwrap();
-    (dir, store)
-}
+mod common;
+use common::*;
 
 fn note(store: &mut Store, case_id: uuid::Uuid, text: &str) -> casebook_domain::SignedNote {
     store

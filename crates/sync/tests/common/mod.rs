@@ -1,0 +1,73 @@
+#![allow(dead_code)]
+//! A real central store on loopback and real encrypted laptop stores, for the sync tests.
+
+use casebook_protocol::Role;
+use casebook_server::api::{Service, ServiceConfig};
+use casebook_server::storage::{sqlite::SqliteStorage, Storage};
+use casebook_store::{KdfParams, Store, StoreOptions, SystemClock, WallClock};
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "fictional sync password";
+pub const PASSPHRASE: &str = "copper kettle meadow lantern";
+
+pub struct Central {
+    pub url: String,
+    pub storage: Arc<dyn Storage>,
+    pub runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+pub fn central(config: ServiceConfig) -> Central {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db")).unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let url = runtime.block_on(async {
+        storage.migrate().await.unwrap();
+        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+        storage.add_team("Test Team").await.unwrap();
+        for (u, role) in [("clin.one", Role::Clinician), ("clin.two", Role::Clinician), ("lead.one", Role::Lead)] {
+            storage.add_user(u, "Test Team", role, &hash).await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(casebook_server::serve(listener, Service::new(storage.clone(), config), async move {
+            let _ = stopped.await;
+        }));
+        url
+    });
+    Central { url, storage, runtime, _dir: dir, stop: Some(stop) }
+}
+
+pub fn laptop(user: &str) -> (tempfile::TempDir, Store) {
+    laptop_with_clock(user, Arc::new(SystemClock))
+}
+
+/// A laptop whose clock is `offset_ms` away from the real time (a day wrong, say).
+pub struct SkewedClock(pub i64);
+
+impl WallClock for SkewedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.0)
+    }
+    fn today(&self) -> chrono::NaiveDate {
+        (chrono::Local::now() + chrono::Duration::milliseconds(self.0)).date_naive()
+    }
+}
+
+pub fn laptop_with_clock(user: &str, clock: Arc<dyn WallClock>) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { kdf: KdfParams { m_cost_kib: 1024, t_cost: 1, p_cost: 1 }, clock };
+    let store = Store::create_with(dir.path(), PASSPHRASE, user, options).unwrap();
+    (dir, store)
+}
+
