@@ -404,7 +404,7 @@ fn run(cli: Cli) -> CliResult<()> {
         }
         Command::Sync { confirm_removals } => {
             let mut store = open(&cli)?;
-            let options = casebook_sync::SyncOptions { confirm_removals: *confirm_removals };
+            let options = casebook_sync::SyncOptions { confirm_removals: *confirm_removals, ..Default::default() };
             let summary = casebook_sync::sync_with(&mut store, options)?;
             print(cli.json, &summary, |s| {
                 let mut lines = vec![s.sentence.clone()];

@@ -175,6 +175,10 @@ pub struct PullResponse {
     #[serde(default)]
     pub access_removed: Vec<Uuid>,
     pub server_time: DateTime<Utc>,
+    /// The highest sequence number the central store has handed out. A laptop that holds an
+    /// acknowledgement beyond it knows the store was restored from an older backup.
+    #[serde(default)]
+    pub latest_seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

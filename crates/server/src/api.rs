@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/cases/{case_id}/digest", get(digest))
+        .route("/v1/cases/{case_id}/events", get(case_events))
         .route("/v1/cases/{case_id}/audit", get(case_audit))
         .route("/v1/drafts", get(list_drafts))
         .route("/v1/drafts/{note_id}", put(put_draft).delete(delete_draft))
@@ -455,6 +456,8 @@ async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<Pul
     };
     let limit = q.limit.unwrap_or(1_000).clamp(1, state.config.max_pull_events);
     let max_bytes = q.max_bytes.unwrap_or(state.config.max_pull_bytes).clamp(1, state.config.max_pull_bytes);
+    // Read before the page, so it is never below a sequence number the page contains.
+    let latest_seq = state.storage.latest_seq().await?;
     let page = state.storage.pull(&authed.user, authed.device.id, after, limit, max_bytes).await?;
     state.metrics.events_pulled.add(page.events.len() as u64);
     let mut per_case: BTreeMap<Uuid, usize> = BTreeMap::new();
@@ -470,6 +473,7 @@ async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<Pul
         more: page.more,
         access_removed: page.access_removed,
         server_time: Utc::now(),
+        latest_seq: latest_seq.max(page.next_cursor.seq),
     }))
 }
 
@@ -490,6 +494,18 @@ async fn digest(State(state): State<AppState>, authed: Authed, Path(case_id): Pa
     let digest = state.storage.case_digest(case_id).await?;
     state.audit(&authed.user.username, Some(authed.device.id), "digest", Some(case_id), format!("{} events", digest.event_count)).await?;
     Ok(Json(digest))
+}
+
+/// Every event the central store holds for one case, for a laptop repairing a case whose digest
+/// differs from its own.
+async fn case_events(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<Vec<PulledEvent>>, ApiError> {
+    let case_id = parse_case(&case_id)?;
+    if !state.storage.can_read(&authed.user, case_id).await? {
+        return Err(not_visible());
+    }
+    let events = state.storage.case_events(case_id).await?;
+    state.audit(&authed.user.username, Some(authed.device.id), "case_read", Some(case_id), format!("read {} events to repair", events.len())).await?;
+    Ok(Json(events))
 }
 
 async fn case_audit(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<Vec<AuditEntry>>, ApiError> {

@@ -790,6 +790,15 @@ impl Store {
     /// Events are never re-validated against this laptop's date (a colleague's clock may differ),
     /// but each must match its content hash.
     pub fn apply_remote(&mut self, events: &[(u64, Event)], cursor_key: &str, cursor: &str) -> Result<ApplyReport> {
+        self.apply_remote_inner(events, Some((cursor_key, cursor)))
+    }
+
+    /// Stores events fetched to repair a case, without moving the pull cursor.
+    pub fn apply_repair(&mut self, events: &[(u64, Event)]) -> Result<ApplyReport> {
+        self.apply_remote_inner(events, None)
+    }
+
+    fn apply_remote_inner(&mut self, events: &[(u64, Event)], cursor: Option<(&str, &str)>) -> Result<ApplyReport> {
         let wall_ms = self.options.clock.now().timestamp_millis().max(0) as u64;
         let snapshot = self.writer.clone();
         let tx = self.conn.transaction()?;
@@ -828,10 +837,12 @@ impl Store {
             }
             let hlc = self.writer.clock.last();
             meta_set(&tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;
-            tx.execute(
-                "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![cursor_key, cursor],
-            )?;
+            if let Some((key, value)) = cursor {
+                tx.execute(
+                    "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )?;
+            }
             Ok(())
         })();
         match result.and_then(|()| tx.commit().map_err(StoreError::from)) {
@@ -915,6 +926,30 @@ impl Store {
         tx.execute("DELETE FROM case_purge", [])?;
         tx.commit()?;
         Ok(PurgeOutcome::Removed)
+    }
+
+    /// Puts this laptop's own events back in the outbox: the central store has lost them (it was
+    /// restored from an older backup) and they must be sent again. Returns how many were queued.
+    pub fn requeue_own(&mut self, event_ids: &[Uuid]) -> Result<u32> {
+        let tx = self.conn.transaction()?;
+        let mut queued = 0;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO outbox (event_id, queued_at)
+                 SELECT id, ?2 FROM events WHERE id = ?1 AND device_id = ?3",
+            )?;
+            let now = self.options.clock.now().to_rfc3339();
+            for id in event_ids {
+                queued += insert.execute(params![id.to_string(), now, self.writer.device_id.to_string()])? as u32;
+            }
+        }
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    /// The highest sequence number the central store has given any event this laptop holds.
+    pub fn max_server_seq(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM server_seq", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Number of cases on this laptop.

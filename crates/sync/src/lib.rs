@@ -23,6 +23,9 @@ const TOKEN_EXPIRES: &str = "token_expires_at";
 const PULL_CURSOR: &str = "pull_cursor";
 const LAST_SYNC: &str = "last_sync_at";
 const PENDING_REMOVALS: &str = "pending_removals";
+const LAST_VERIFIED: &str = "last_verified_at";
+/// How often every case is compared with the central store's copy, digest by digest.
+pub const VERIFY_EVERY_HOURS: i64 = 24;
 
 /// Events sent per request: big enough to be quick, small enough to stay well under the central
 /// store's body limit with long notes.
@@ -86,6 +89,11 @@ pub struct SyncSummary {
     /// Removals held back because they would take most of the caseload off this laptop at once;
     /// they happen only when the clinician confirms.
     pub removals_awaiting_confirmation: u32,
+    /// Cases whose copy differed from the central store's and were repaired.
+    pub cases_repaired: u32,
+    /// This laptop's own events the central store no longer held (restored from an older backup),
+    /// sent again.
+    pub resent: u32,
     /// Things the clinician should know, one sentence each.
     pub notices: Vec<String>,
     /// The summary in one sentence ("3 notes sent, 5 received.").
@@ -97,6 +105,8 @@ pub struct SyncSummary {
 pub struct SyncOptions {
     /// The clinician has confirmed removing many cases at once.
     pub confirm_removals: bool,
+    /// Compare every case with the central store now, not just once a day.
+    pub verify: bool,
 }
 
 /// Where this laptop stands, without contacting the central store.
@@ -254,7 +264,65 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     let mut conn = Connection::open(store)?;
     let mut summary = SyncSummary::default();
     let mut server_time: Option<DateTime<Utc>>;
+    let mut latest_seq: u64;
 
+    push_outbox(store, &mut conn, &mut summary)?;
+
+    let mut cursor: Cursor = store.sync_value(PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or_default();
+    loop {
+        let page: PullResponse = conn.call(store, |http, url, token| {
+            http.get(format!("{url}/v1/pull")).query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string())]).bearer_auth(token)
+        })?;
+        server_time = Some(page.server_time);
+        latest_seq = page.latest_seq;
+        let events: Vec<(u64, casebook_domain::Event)> = page.events.into_iter().map(|p| (p.seq, p.event)).collect();
+        let report = store.apply_remote(&events, PULL_CURSOR, &page.next_cursor.to_string())?;
+        if !page.access_removed.is_empty() {
+            let mut pending = pending_removals(store)?;
+            pending.extend(page.access_removed.iter().copied());
+            set_pending_removals(store, &pending)?;
+        }
+        summary.pulled += report.stored;
+        summary.notes_received += report.notes;
+        cursor = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+
+    let due = store
+        .sync_value(LAST_VERIFIED)?
+        .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+        .is_none_or(|t| Utc::now() - t > chrono::Duration::hours(VERIFY_EVERY_HOURS));
+    // Holding an acknowledgement the central store has never handed out means it went back in
+    // time (restored from an older backup): check everything now.
+    let server_went_back = store.max_server_seq()? > latest_seq;
+    if options.verify || due || server_went_back {
+        verify_cases(store, &mut conn, &mut summary)?;
+        if summary.resent > 0 {
+            push_outbox(store, &mut conn, &mut summary)?;
+            summary.notices.push(format!(
+                "The central store was missing {} of this laptop's changes (it may have been restored from a backup); they have been sent again.",
+                summary.resent
+            ));
+        }
+        store.set_sync_value(LAST_VERIFIED, Some(&Utc::now().to_rfc3339()))?;
+    }
+    remove_lost_cases(store, options, &mut summary)?;
+    summary.conflicts = store.open_conflicts()?;
+    let now = Utc::now();
+    if let Some(server) = server_time {
+        summary.clock_offset_ms = (now - server).num_milliseconds();
+        summary.clock_warning = clock_warning(summary.clock_offset_ms);
+    }
+    summary.finished_at = now;
+    summary.sentence = sentence(&summary);
+    store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
+    Ok(summary)
+}
+
+/// Sends the outbox, oldest first, in batches; an event leaves it only once acknowledged.
+fn push_outbox(store: &mut Store, conn: &mut Connection, summary: &mut SyncSummary) -> Result<()> {
     loop {
         let batch = store.outbox_batch(PUSH_BATCH)?;
         if batch.is_empty() {
@@ -271,38 +339,38 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
         summary.notes_sent += request.events.iter().filter(|e| matches!(e.body, EventBody::NoteSigned(_))).count() as u32;
     }
 
-    let mut cursor: Cursor = store.sync_value(PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or_default();
-    loop {
-        let page: PullResponse = conn.call(store, |http, url, token| {
-            http.get(format!("{url}/v1/pull")).query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string())]).bearer_auth(token)
-        })?;
-        server_time = Some(page.server_time);
-        let events: Vec<(u64, casebook_domain::Event)> = page.events.into_iter().map(|p| (p.seq, p.event)).collect();
-        let report = store.apply_remote(&events, PULL_CURSOR, &page.next_cursor.to_string())?;
-        if !page.access_removed.is_empty() {
-            let mut pending = pending_removals(store)?;
-            pending.extend(page.access_removed.iter().copied());
-            set_pending_removals(store, &pending)?;
+    Ok(())
+}
+
+/// Compares each case's digest with the central store's. A case that differs is repaired: events
+/// the laptop lacks are fetched, and this laptop's own events the central store lacks are queued
+/// to be sent again. Never deletes anything.
+fn verify_cases(store: &mut Store, conn: &mut Connection, summary: &mut SyncSummary) -> Result<()> {
+    let cases: Vec<uuid::Uuid> = store.list_cases()?.into_iter().map(|c| c.case_id).collect();
+    for case in cases {
+        let local_ids = store.case_event_ids(case)?;
+        let remote: std::result::Result<CaseDigest, SyncError> =
+            conn.call(store, |http, url, token| http.get(format!("{url}/v1/cases/{case}/digest")).bearer_auth(token));
+        let remote = match remote {
+            Ok(d) => d,
+            // Not (or no longer) visible: the removal notice, not this check, decides what happens.
+            Err(SyncError::Refused { status: 404, .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        if digest_of(&local_ids) == (remote.event_count, remote.digest.clone()) {
+            continue;
         }
+        let events: Vec<PulledEvent> = conn.call(store, |http, url, token| http.get(format!("{url}/v1/cases/{case}/events")).bearer_auth(token))?;
+        let server_ids: std::collections::HashSet<uuid::Uuid> = events.iter().map(|e| e.event.id).collect();
+        let fetched: Vec<(u64, casebook_domain::Event)> = events.into_iter().map(|p| (p.seq, p.event)).collect();
+        let report = store.apply_repair(&fetched)?;
         summary.pulled += report.stored;
         summary.notes_received += report.notes;
-        cursor = page.next_cursor;
-        if !page.more {
-            break;
-        }
+        let missing_on_server: Vec<uuid::Uuid> = local_ids.into_iter().filter(|id| !server_ids.contains(id)).collect();
+        summary.resent += store.requeue_own(&missing_on_server)?;
+        summary.cases_repaired += 1;
     }
-
-    remove_lost_cases(store, options, &mut summary)?;
-    summary.conflicts = store.open_conflicts()?;
-    let now = Utc::now();
-    if let Some(server) = server_time {
-        summary.clock_offset_ms = (now - server).num_milliseconds();
-        summary.clock_warning = clock_warning(summary.clock_offset_ms);
-    }
-    summary.finished_at = now;
-    summary.sentence = sentence(&summary);
-    store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
-    Ok(summary)
+    Ok(())
 }
 
 fn pending_removals(store: &Store) -> Result<std::collections::BTreeSet<uuid::Uuid>> {

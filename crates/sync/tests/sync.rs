@@ -156,7 +156,7 @@ fn a_case_taken_away_leaves_the_laptop_only_after_its_notes_are_sent() {
     sync(&mut one).unwrap();
     assert!(one.case(cases[1]).unwrap().state.signed_note(late.note_id).is_some());
 
-    let s = casebook_sync::sync_with(&mut two, casebook_sync::SyncOptions { confirm_removals: true }).unwrap();
+    let s = casebook_sync::sync_with(&mut two, casebook_sync::SyncOptions { confirm_removals: true, ..Default::default() }).unwrap();
     assert_eq!(s.cases_removed, 2, "cases 1 and 2 go; case 0 stays for its draft");
     assert!(s.notices.iter().any(|n| n.contains("Testfamily-Move0") && n.contains("unsigned draft")), "{:?}", s.notices);
     assert!(two.case(cases[1]).is_err() && two.case(cases[2]).is_err());
@@ -172,4 +172,52 @@ fn a_case_taken_away_leaves_the_laptop_only_after_its_notes_are_sent() {
     assert_eq!(two.case(cases[3]).unwrap().state.details.unwrap().family_name, "Testfamily-Move3");
     sync(&mut one).unwrap();
     assert_eq!(one.case(cases[0]).unwrap().state.signed_notes.len(), 1, "the finished draft reached the team");
+}
+
+#[test]
+fn a_central_store_restored_from_an_older_backup_gets_everything_back() {
+    let c = central(ServiceConfig::default());
+    let (_d1, mut one) = laptop("clin.one");
+    let (_d2, mut lead) = laptop("lead.one");
+    login(&mut one, &c.url, "clin.one", PASSWORD, "laptop one").unwrap();
+    login(&mut lead, &c.url, "lead.one", PASSWORD, "lead laptop").unwrap();
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Restore".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    note(&mut one, case, "Before the backup");
+    sync(&mut one).unwrap();
+    sync(&mut lead).unwrap();
+    let backup_dir = tempfile::tempdir().unwrap();
+    let backup = backup_dir.path().join("nightly.db");
+    c.runtime.block_on(c.storage.backup(&backup)).unwrap();
+
+    // A day's work after the backup, sent and received…
+    let after: Vec<_> = (0..3).map(|i| note(&mut one, case, &format!("After the backup {i}")).note_id).collect();
+    sync(&mut one).unwrap();
+    sync(&mut lead).unwrap();
+    assert_eq!(lead.case(case).unwrap().state.signed_notes.len(), 4);
+    // …then the central store is lost and IT restores last night's backup at the same address.
+    drop(c);
+    let restored = central_restored(&backup);
+    for store in [&mut one, &mut lead] {
+        store.set_sync_value("server_url", Some(&restored.url)).unwrap();
+    }
+    assert_eq!(restored.runtime.block_on(restored.storage.case_events(case)).unwrap().len(), 2, "the restored store lacks the day's work");
+
+    let s = sync(&mut one).unwrap();
+    assert_eq!(s.resent, 3, "the laptop noticed it was ahead and sent its notes again");
+    assert_eq!(s.cases_repaired, 1);
+    assert!(s.notices.iter().any(|n| n.contains("restored from a backup")), "{:?}", s.notices);
+    let held: Vec<uuid::Uuid> = restored.runtime.block_on(restored.storage.case_events(case)).unwrap().iter().map(|e| e.event.id).collect();
+    assert_eq!(held.len(), 5);
+    // The lead's laptop, which already held everything, converges with nothing doubled.
+    sync_with_verify(&mut lead);
+    let reference = one.case(case).unwrap().state;
+    assert_eq!(lead.case(case).unwrap().state, reference);
+    for id in after {
+        assert!(reference.signed_note(id).is_some());
+    }
+    assert_eq!(lead.case_event_ids(case).unwrap().len(), 5);
+}
+
+fn sync_with_verify(store: &mut Store) {
+    casebook_sync::sync_with(store, casebook_sync::SyncOptions { verify: true, ..Default::default() }).unwrap();
 }

@@ -35,6 +35,15 @@ cases_removed: number,
  */
 removals_awaiting_confirmation: number, 
 /**
+ * Cases whose copy differed from the central store's and were repaired.
+ */
+cases_repaired: number, 
+/**
+ * This laptop's own events the central store no longer held (restored from an older backup),
+ * sent again.
+ */
+resent: number, 
+/**
  * Things the clinician should know, one sentence each.
  */
 notices: Array<string>, 

@@ -146,6 +146,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Every event of a case, in sequence order (for tests and repair).
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>>;
     async fn event_count(&self) -> Result<u64>;
+    /// The highest sequence number handed out so far. A laptop holding acknowledgements beyond it
+    /// knows the store was restored from an older backup.
+    async fn latest_seq(&self) -> Result<u64>;
 
     async fn put_draft(&self, user: &UserRecord, draft: &DraftBackup) -> Result<()>;
     async fn drafts(&self, user: &UserRecord) -> Result<Vec<DraftBackup>>;

@@ -631,6 +631,11 @@ impl Storage for PostgresStorage {
         Ok(c.query_one("SELECT count(*) FROM events", &[]).await?.get::<_, i64>(0) as u64)
     }
 
+    async fn latest_seq(&self) -> Result<u64> {
+        let c = self.pool.get().await?;
+        Ok(c.query_one("SELECT value FROM counters WHERE name = 'seq'", &[]).await?.get::<_, i64>(0) as u64)
+    }
+
     async fn put_draft(&self, user: &UserRecord, d: &DraftBackup) -> Result<()> {
         let c = self.pool.get().await?;
         // An older revision arriving late (a retried request) never overwrites a newer one.

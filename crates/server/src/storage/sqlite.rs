@@ -565,6 +565,10 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn latest_seq(&self) -> Result<u64> {
+        self.with(|c| Ok(c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get::<_, i64>(0))? as u64)).await
+    }
+
     async fn event_count(&self) -> Result<u64> {
         self.with(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)).await
     }

@@ -26,17 +26,29 @@ impl Drop for Central {
     }
 }
 
-pub fn central(config: ServiceConfig) -> Central {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+/// A central store started from a backup file (as IT would after losing the live database).
+pub fn central_restored(backup: &std::path::Path) -> Central {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(backup, dir.path().join("central.db")).unwrap();
+    start(dir, ServiceConfig::default(), false)
+}
+
+pub fn central(config: ServiceConfig) -> Central {
+    start(tempfile::tempdir().unwrap(), config, true)
+}
+
+fn start(dir: tempfile::TempDir, config: ServiceConfig, seed: bool) -> Central {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db")).unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let url = runtime.block_on(async {
         storage.migrate().await.unwrap();
-        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
-        storage.add_team("Test Team").await.unwrap();
-        for (u, role) in [("clin.one", Role::Clinician), ("clin.two", Role::Clinician), ("lead.one", Role::Lead)] {
-            storage.add_user(u, "Test Team", role, &hash).await.unwrap();
+        if seed {
+            let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+            storage.add_team("Test Team").await.unwrap();
+            for (u, role) in [("clin.one", Role::Clinician), ("clin.two", Role::Clinician), ("lead.one", Role::Lead)] {
+                storage.add_user(u, "Test Team", role, &hash).await.unwrap();
+            }
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
