@@ -426,6 +426,12 @@ async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJs
         return Err(err);
     }
     let results = state.storage.push(&authed.user, &req.events).await.inspect_err(|_| state.metrics.refusals.inc())?;
+    // A signed note's draft backup has done its job: remove it, so no stale copy lingers.
+    for e in &req.events {
+        if let casebook_domain::EventBody::NoteSigned(n) = &e.body {
+            state.storage.delete_draft(&authed.user, n.note_id).await?;
+        }
+    }
     let stored = results.iter().filter(|r| r.stored_now).count() as u64;
     state.metrics.events_stored.add(stored);
     let mut per_case: BTreeMap<Uuid, (usize, usize)> = BTreeMap::new();

@@ -952,6 +952,47 @@ impl Store {
         Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM server_seq", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    /// This clinician's drafts whose latest revision the central store does not hold yet.
+    pub fn drafts_to_back_up(&self) -> Result<Vec<Draft>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{DRAFT_SELECT} WHERE author = ?1 AND revision > backed_up_revision ORDER BY updated_at, note_id"
+        ))?;
+        let rows = stmt.query_map([&self.writer.username], draft_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the central store holds `revision` of a draft.
+    pub fn draft_backed_up(&mut self, note_id: Uuid, revision: u32) -> Result<()> {
+        self.conn.execute(
+            "UPDATE drafts SET backed_up_revision = max(backed_up_revision, ?2) WHERE note_id = ?1",
+            params![note_id.to_string(), revision],
+        )?;
+        Ok(())
+    }
+
+    /// Brings back a draft from the central store's private backup onto this laptop (after a new
+    /// laptop signs in), unless the note is already signed or a local draft exists.
+    pub fn restore_draft(&mut self, draft: &Draft) -> Result<bool> {
+        if self.draft(draft.note_id)?.is_some() || self.refuse_if_signed(draft.note_id).is_err() || self.require_case(draft.case_id).is_err() {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "INSERT INTO drafts (note_id, case_id, author, contact_id, occurred_on, text, created_at, updated_at, revision, backed_up_revision)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8)",
+            params![
+                draft.note_id.to_string(),
+                draft.case_id.to_string(),
+                self.writer.username,
+                draft.contact_id.map(|c| c.to_string()),
+                draft.occurred_on.to_string(),
+                draft.text,
+                draft.updated_at.to_rfc3339(),
+                draft.revision
+            ],
+        )?;
+        Ok(true)
+    }
+
     /// Number of cases on this laptop.
     pub fn case_count(&self) -> Result<u32> {
         Ok(self.conn.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?)

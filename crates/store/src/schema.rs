@@ -144,6 +144,10 @@ pub const MIGRATIONS: &[&str] = &[
         WHEN NOT EXISTS (SELECT 1 FROM case_purge WHERE case_purge.case_id = OLD.case_id)
         BEGIN SELECT RAISE(ABORT, 'events are append-only and cannot be deleted'); END;
     "#,
+    // 7: which revision of each draft the central store holds as its private backup.
+    r#"
+    ALTER TABLE drafts ADD COLUMN backed_up_revision INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -24,6 +24,7 @@ const PULL_CURSOR: &str = "pull_cursor";
 const LAST_SYNC: &str = "last_sync_at";
 const PENDING_REMOVALS: &str = "pending_removals";
 const LAST_VERIFIED: &str = "last_verified_at";
+const DRAFTS_RESTORED: &str = "drafts_restored";
 /// How often every case is compared with the central store's copy, digest by digest.
 pub const VERIFY_EVERY_HOURS: i64 = 24;
 
@@ -155,6 +156,10 @@ fn normalise_url(url: &str) -> Result<String> {
 fn answer<T: serde::de::DeserializeOwned>(url: &str, resp: reqwest::Result<reqwest::blocking::Response>) -> Result<T> {
     let resp = resp.map_err(|e| unreachable(url, e))?;
     let status = resp.status().as_u16();
+    if status == 204 {
+        // No content: only a caller expecting nothing (unit) can accept it.
+        return serde_json::from_str("null").map_err(|e| SyncError::Protocol(e.to_string()));
+    }
     if (200..300).contains(&status) {
         return resp.json().map_err(|e| SyncError::Protocol(e.to_string()));
     }
@@ -267,6 +272,7 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     let mut latest_seq: u64;
 
     push_outbox(store, &mut conn, &mut summary)?;
+    back_up_drafts(store, &mut conn)?;
 
     let mut cursor: Cursor = store.sync_value(PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or_default();
     loop {
@@ -308,6 +314,10 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
         }
         store.set_sync_value(LAST_VERIFIED, Some(&Utc::now().to_rfc3339()))?;
     }
+    if store.sync_value(DRAFTS_RESTORED)?.is_none() {
+        restore_drafts(store, &mut conn, &mut summary)?;
+        store.set_sync_value(DRAFTS_RESTORED, Some("yes"))?;
+    }
     remove_lost_cases(store, options, &mut summary)?;
     summary.conflicts = store.open_conflicts()?;
     let now = Utc::now();
@@ -339,6 +349,51 @@ fn push_outbox(store: &mut Store, conn: &mut Connection, summary: &mut SyncSumma
         summary.notes_sent += request.events.iter().filter(|e| matches!(e.body, EventBody::NoteSigned(_))).count() as u32;
     }
 
+    Ok(())
+}
+
+/// Sends each draft revision the central store does not hold yet to the author's private backup.
+fn back_up_drafts(store: &mut Store, conn: &mut Connection) -> Result<()> {
+    for d in store.drafts_to_back_up()? {
+        let backup = DraftBackup { note_id: d.note_id, case_id: d.case_id, text: d.text.clone(), revision: d.revision, updated_at: d.updated_at };
+        let sent: std::result::Result<(), SyncError> =
+            conn.call(store, |http, url, token| http.put(format!("{url}/v1/drafts/{}", d.note_id)).bearer_auth(token).json(&backup));
+        match sent {
+            Ok(()) => store.draft_backed_up(d.note_id, d.revision)?,
+            // A case no longer visible: the draft stays on the laptop, unbacked, as before.
+            Err(SyncError::Refused { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Brings the author's backed-up drafts onto this laptop (a replacement laptop, say) once their
+/// cases have arrived. Never overwrites a draft already here.
+fn restore_drafts(store: &mut Store, conn: &mut Connection, summary: &mut SyncSummary) -> Result<()> {
+    let backups: Vec<DraftBackup> = conn.call(store, |http, url, token| http.get(format!("{url}/v1/drafts")).bearer_auth(token))?;
+    let mut restored = 0;
+    for b in backups {
+        let draft = casebook_store::Draft {
+            note_id: b.note_id,
+            case_id: b.case_id,
+            contact_id: None,
+            occurred_on: b.updated_at.with_timezone(&chrono::Local).date_naive(),
+            text: b.text,
+            created_at: b.updated_at,
+            updated_at: b.updated_at,
+            revision: b.revision,
+        };
+        if store.restore_draft(&draft)? {
+            restored += 1;
+        }
+    }
+    if restored > 0 {
+        summary.notices.push(format!(
+            "{} brought back from your private backup on the central store.",
+            plural(restored, "unsigned draft was", "unsigned drafts were")
+        ));
+    }
     Ok(())
 }
 

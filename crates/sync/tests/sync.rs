@@ -221,3 +221,40 @@ fn a_central_store_restored_from_an_older_backup_gets_everything_back() {
 fn sync_with_verify(store: &mut Store) {
     casebook_sync::sync_with(store, casebook_sync::SyncOptions { verify: true, ..Default::default() }).unwrap();
 }
+
+#[test]
+fn drafts_are_backed_up_privately_and_come_back_on_a_new_laptop() {
+    let c = central(ServiceConfig::default());
+    let (_d1, mut old) = laptop("clin.one");
+    login(&mut old, &c.url, "clin.one", PASSWORD, "old laptop").unwrap();
+    let case = old.open_case(CaseOpened { family_name: "Testfamily-Drafts".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let today = chrono::Local::now().date_naive();
+    let kept = old.save_draft(DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: today, text: "Half-written visit note".into() }).unwrap();
+    let signed = old.save_draft(DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: today, text: "To be signed".into() }).unwrap();
+    sync(&mut old).unwrap();
+    assert!(old.drafts_to_back_up().unwrap().is_empty(), "both drafts are backed up");
+    let kept = old.save_draft(DraftInput { note_id: Some(kept.note_id), text: "Half-written visit note, continued".into(), ..DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: today, text: String::new() } }).unwrap();
+    old.sign_note(DraftInput { case_id: case, note_id: Some(signed.note_id), contact_id: None, occurred_on: today, text: "Signed now".into() }).unwrap();
+    sync(&mut old).unwrap();
+
+    // The team lead never sees them.
+    let (_d2, mut lead) = laptop("lead.one");
+    login(&mut lead, &c.url, "lead.one", PASSWORD, "lead laptop").unwrap();
+    let s = sync(&mut lead).unwrap();
+    assert!(lead.drafts(None).unwrap().is_empty());
+    assert!(s.notices.is_empty(), "{:?}", s.notices);
+
+    // The old laptop is lost; on a new one, the unsigned draft comes back (the signed one does not).
+    let (_d3, mut new) = laptop("clin.one");
+    login(&mut new, &c.url, "clin.one", PASSWORD, "new laptop").unwrap();
+    let s = sync(&mut new).unwrap();
+    assert!(s.notices.iter().any(|n| n.contains("1 unsigned draft was brought back")), "{:?}", s.notices);
+    let drafts = new.drafts(None).unwrap();
+    assert_eq!(drafts.len(), 1);
+    assert_eq!((drafts[0].note_id, drafts[0].text.as_str(), drafts[0].revision), (kept.note_id, "Half-written visit note, continued", kept.revision));
+    // It can be finished and signed on the new laptop.
+    new.sign_note(DraftInput { case_id: case, note_id: Some(kept.note_id), contact_id: None, occurred_on: today, text: "Finished on the new laptop".into() }).unwrap();
+    sync(&mut new).unwrap();
+    sync(&mut lead).unwrap();
+    assert_eq!(lead.case(case).unwrap().state.signed_notes.len(), 2);
+}
