@@ -261,20 +261,24 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
     let Some(query) = fts_query(input) else { return Ok(Vec::new()) };
+    // Ordering by FTS5's own `rank` alone lets it keep just the best `limit` matches instead of
+    // sorting every match (a common word is in a third of all notes); ties among the rows kept are
+    // then broken by id, so the same store always answers in the same order.
     let mut stmt = conn.prepare_cached(
         "SELECT s.case_id, c.family_name, s.ref_kind, s.ref_id,
-                snippet(search_index, 0, char(2), char(3), '…', 16)
+                snippet(search_index, 0, char(2), char(3), '…', 16), s.rank
          FROM search_index s LEFT JOIN cases c ON c.case_id = s.case_id
          WHERE search_index MATCH ?1
-         ORDER BY bm25(search_index), s.ref_id
+         ORDER BY s.rank
          LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![query, limit as i64], |r| {
-        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?))
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get::<_, f64>(5)?))
     })?;
+    let mut rows: Vec<(String, Option<String>, String, String, String, f64)> = rows.collect::<Result<_, _>>()?;
+    rows.sort_by(|a, b| a.5.total_cmp(&b.5).then_with(|| a.3.cmp(&b.3)));
     let mut hits = Vec::new();
-    for row in rows {
-        let (case_id, family_name, kind, ref_id, snippet) = row?;
+    for (case_id, family_name, kind, ref_id, snippet, _) in rows {
         let parse = |s: &str| Uuid::parse_str(s).map_err(|_| StoreError::CaseNotFound(s.to_string()));
         hits.push(SearchHit {
             case_id: parse(&case_id)?,
