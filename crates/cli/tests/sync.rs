@@ -79,3 +79,86 @@ fn login_sync_and_status_from_the_command_line() {
     assert!(!ok && err.contains("sign in as lead.one"), "{err}");
     let _ = stop.send(());
 }
+
+/// `casebook sync` killed with SIGKILL in the middle of receiving a large caseload, three times;
+/// the next sync completes, and the laptop holds every event exactly once.
+#[test]
+fn a_sync_killed_mid_pull_resumes_without_gaps_or_doubles() {
+    use casebook_domain::{CaseOpened, EventBody, EventDraft, Hlc, HybridClock, NoteSigned};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central_dir = tempfile::tempdir().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db")).unwrap());
+    let url = runtime.block_on(async {
+        storage.migrate().await.unwrap();
+        storage.add_team("Test Team").await.unwrap();
+        let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+        storage.add_user("clin.one", "Test Team", Role::Clinician, &hash).await.unwrap();
+        storage.add_user("lead.one", "Test Team", Role::Lead, &hash).await.unwrap();
+        // A colleague's two years of work: 40 cases, 6,000 events, stored straight into the central store.
+        let author = storage.user("clin.one").await.unwrap().unwrap();
+        let device = uuid::Uuid::new_v4();
+        let mut clock = HybridClock::new(Hlc::ZERO, casebook_domain::DEFAULT_MAX_DRIFT_MS);
+        let mut seq = 0;
+        let now = chrono::Utc::now();
+        let mut event = |case_id, body| {
+            seq += 1;
+            EventDraft { id: uuid::Uuid::now_v7(), case_id, author: "clin.one".into(), device_id: device, device_seq: seq, hlc: clock.tick(now.timestamp_millis() as u64), recorded_at: now, body }.seal()
+        };
+        for c in 0..40 {
+            let case = uuid::Uuid::now_v7();
+            let mut batch = vec![event(case, EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-K{c}"), parent: None, due_date: None, infant: None }))];
+            for n in 0..149 {
+                batch.push(event(case, EventBody::NoteSigned(NoteSigned { note_id: uuid::Uuid::now_v7(), contact_id: None, occurred_on: now.date_naive(), text: format!("Fictional note {n} of case {c}, with enough words to make the page a realistic size.") })));
+            }
+            storage.push(&author, &batch).await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(casebook_server::serve(listener, Service::new(storage.clone(), ServiceConfig::default()), async move {
+            let _ = stopped.await;
+        }));
+        url
+    });
+
+    let lead = tempfile::tempdir().unwrap();
+    json(lead.path(), &["init", "--user", "lead.one", "--json"]);
+    json(lead.path(), &["login", "--server", &url, "--user", "lead.one", "--json"]);
+    let mut killed_part_way = 0;
+    for delay_ms in [700u64, 1100, 1500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .arg("--data")
+            .arg(lead.path())
+            .arg("sync")
+            .env("CASEBOOK_PASSPHRASE", PASSPHRASE)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            killed_part_way += 1;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let summary = json(lead.path(), &["sync", "--json"]);
+    assert_eq!(summary["conflicts"], 0);
+    let cases = json(lead.path(), &["case", "list", "--json"]);
+    assert_eq!(cases.as_array().unwrap().len(), 40);
+    let store = casebook_store::Store::open(lead.path(), PASSPHRASE).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let mut total = 0;
+    for c in cases.as_array().unwrap() {
+        let id: uuid::Uuid = c["case_id"].as_str().unwrap().parse().unwrap();
+        let ids = store.case_event_ids(id).unwrap();
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len());
+        let server: std::collections::HashSet<uuid::Uuid> = runtime.block_on(storage.case_events(id)).unwrap().iter().map(|e| e.event.id).collect();
+        assert_eq!(unique.len(), server.len(), "the laptop holds exactly the central store's events for the case");
+        total += ids.len();
+    }
+    assert_eq!(total, 6_000);
+    eprintln!("{killed_part_way} of 3 syncs were killed part-way");
+    let _ = stop.send(());
+}

@@ -31,6 +31,8 @@ enum Op {
     Phone(usize, usize, u16),
     Contact(usize, usize),
     Sync(usize, Fault, u64),
+    /// The laptop's clock jumps back a day.
+    ClockBack(usize),
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -51,7 +53,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (r.clone(), any::<usize>()).prop_map(|(r, n)| Op::Addendum(r, n)),
         2 => (r.clone(), any::<usize>(), any::<u16>()).prop_map(|(r, c, v)| Op::Phone(r, c, v)),
         1 => (r.clone(), any::<usize>()).prop_map(|(r, c)| Op::Contact(r, c)),
-        4 => (r, fault(), 0u64..6).prop_map(|(r, f, k)| Op::Sync(r, f, k)),
+        4 => (r.clone(), fault(), 0u64..6).prop_map(|(r, f, k)| Op::Sync(r, f, k)),
+        1 => r.prop_map(Op::ClockBack),
     ]
 }
 
@@ -72,7 +75,7 @@ fn run(ops: Vec<Op>, skews: Vec<i64>) -> Result<(), TestCaseError> {
         .iter()
         .zip(&skews)
         .map(|(user, skew)| {
-            let clock = Arc::new(SkewedClock(*skew));
+            let clock = Arc::new(SkewedClock::new(*skew));
             let (dir, mut store) = laptop_with_clock(user, clock.clone());
             login(&mut store, &proxy.url, user, PASSWORD, "convergence laptop").unwrap();
             Laptop { store, clock, _dir: dir }
@@ -136,6 +139,7 @@ fn run(ops: Vec<Op>, skews: Vec<i64>) -> Result<(), TestCaseError> {
                     l.store.record_contact(*case, input).unwrap();
                 }
             }
+            Op::ClockBack(r) => laptops[r].clock.shift(-86_400_000),
             Op::Sync(r, f, k) => {
                 let start = proxy.requests.load(std::sync::atomic::Ordering::SeqCst);
                 proxy.set_plan(move |n| if n == start + k { f } else { Fault::Forward });
@@ -213,4 +217,33 @@ fn answers_lost_after_commit_and_skewed_clocks_still_converge() {
         Op::Sync(3, Fault::CutBeforeRequest, 0),
     ];
     run(ops, vec![-172_800_000, 0, 172_800_000, 3_600_000]).unwrap();
+}
+
+/// A laptop whose clock says 1 January 2000, one three days fast, one three days slow whose clock
+/// then jumps back another day: all of them converge, nothing lost or doubled.
+#[test]
+fn extreme_clocks_still_converge() {
+    let year_2000 = chrono::DateTime::parse_from_rfc3339("2000-01-01T09:00:00Z").unwrap().timestamp_millis() - chrono::Utc::now().timestamp_millis();
+    let day = 86_400_000;
+    let ops = vec![
+        Op::Open(0),
+        Op::Note(0, 0),
+        Op::Sync(0, Fault::Forward, 0),
+        Op::Open(1),
+        Op::Note(1, 0),
+        Op::Phone(1, 0, 1),
+        Op::Sync(1, Fault::CutAfterCommit, 1),
+        Op::Sync(2, Fault::Forward, 0),
+        Op::ClockBack(2),
+        Op::Phone(2, 0, 2),
+        Op::Note(2, 1),
+        Op::Addendum(2, 0),
+        Op::Sync(2, Fault::Duplicate, 1),
+        Op::Phone(0, 0, 3),
+        Op::Addendum(0, 1),
+        Op::Sync(0, Fault::Forward, 0),
+        Op::Sync(3, Fault::Forward, 0),
+        Op::Note(3, 0),
+    ];
+    run(ops, vec![year_2000, 3 * day, -3 * day, 0]).unwrap();
 }

@@ -64,15 +64,28 @@ pub fn laptop(user: &str) -> (tempfile::TempDir, Store) {
     laptop_with_clock(user, Arc::new(SystemClock))
 }
 
-/// A laptop whose clock is `offset_ms` away from the real time (a day wrong, say).
-pub struct SkewedClock(pub i64);
+/// A laptop whose clock is some way from the real time (a day wrong, say), and can be moved.
+pub struct SkewedClock(pub std::sync::atomic::AtomicI64);
+
+impl SkewedClock {
+    pub fn new(offset_ms: i64) -> Self {
+        SkewedClock(std::sync::atomic::AtomicI64::new(offset_ms))
+    }
+    /// Moves the laptop's clock (backwards with a negative amount).
+    pub fn shift(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn offset(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
 
 impl WallClock for SkewedClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + chrono::Duration::milliseconds(self.0)
+        chrono::Utc::now() + self.offset()
     }
     fn today(&self) -> chrono::NaiveDate {
-        (chrono::Local::now() + chrono::Duration::milliseconds(self.0)).date_naive()
+        (chrono::Local::now() + self.offset()).date_naive()
     }
 }
 
