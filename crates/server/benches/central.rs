@@ -201,6 +201,7 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
         token_ttl: chrono::Duration::hours(2),
         ..ServiceConfig::default()
     };
+    let max_pull_bytes = config.max_pull_bytes;
     let (storage, dir) = fresh_storage(backend).await;
     let mut harness = start_on(storage, dir, config).await;
     harness.http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().expect("an HTTP client");
@@ -315,6 +316,31 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
             Some(took <= Duration::from_secs(2)),
         ));
     }
+    // The same pulls straight through Storage::pull: no HTTP, no JSON, no audit rows. The gap to
+    // the rows above is what the service layer adds per page.
+    let lead_user = h.storage.user("north.lead").await.unwrap().expect("the lead");
+    for limit in [1_000usize, 5_000] {
+        let started = Instant::now();
+        let (mut after, mut events, mut pages) = (Cursor::default(), 0usize, 0usize);
+        loop {
+            assert!(pages < MAX_PAGES, "a pull needed more than {MAX_PAGES} pages");
+            let page = h.storage.pull(&lead_user, Uuid::nil(), after, limit, max_pull_bytes).await.expect("a bare-storage pull");
+            events += page.events.len();
+            pages += 1;
+            after = page.next_cursor;
+            if !page.more {
+                break;
+            }
+        }
+        let took = started.elapsed();
+        assert_eq!(events, PULL_TOTAL);
+        pull_rows.push(row(
+            format!("2b. Same full pull straight through `Storage::pull` (no HTTP, no audit), pages of {limit}"),
+            "(reference)",
+            format!("{:.2} s ({pages} pages)", took.as_secs_f64()),
+            None,
+        ));
+    }
     rows.extend(pull_rows);
 
     // ---- 3. 200 clinicians sync a day's work at once. ----
@@ -367,19 +393,23 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
             tokio::spawn(async move {
                 let t = Instant::now();
                 let resp = push_body(&h, &laptop.token, body).await;
+                let pushed = t.elapsed();
                 assert_eq!(resp.results.len(), DAY_EVENTS);
                 let (pulled, _, _) = pull_everything(&h, &laptop, cursor, SYNC_PAGE).await;
-                (t.elapsed(), pulled)
+                (t.elapsed(), pushed, pulled)
             })
         })
         .collect();
     let mut syncs = Vec::with_capacity(CLINICIANS);
+    let mut push_steps = Vec::with_capacity(CLINICIANS);
     let mut pulled_total = 0;
     for t in tasks {
-        let (took, pulled) = t.await.expect("sync task");
+        let (took, pushed, pulled) = t.await.expect("sync task");
         syncs.push(took);
+        push_steps.push(pushed);
         pulled_total += pulled;
     }
+    push_steps.sort();
     let wave = started.elapsed();
     syncs.sort();
     let (p50, p99) = (percentile(&syncs, 0.50), percentile(&syncs, 0.99));
@@ -395,10 +425,12 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
         format!("3. {CLINICIANS} clinicians sync at once (push {DAY_EVENTS}, pull what is new), per sync"),
         "p99 ≤ 1 s",
         format!(
-            "p50 {}, p99 {} (max {}; all {CLINICIANS} done in {:.2} s; {pulled_total} events pulled in all)",
+            "p50 {}, p99 {} (max {}; push step alone p50 {}, p99 {}; all {CLINICIANS} done in {:.2} s; {pulled_total} events pulled in all)",
             ms(p50),
             ms(p99),
             ms(*syncs.last().unwrap()),
+            ms(percentile(&push_steps, 0.50)),
+            ms(percentile(&push_steps, 0.99)),
             wave.as_secs_f64()
         ),
         Some(p99 <= Duration::from_secs(1)),
