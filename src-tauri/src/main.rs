@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod settings;
+mod sync;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -21,22 +22,27 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// Said whenever a command needs the records and the app is locked.
-const LOCKED: &str = "Casebook is locked. Unlock it with your passphrase to continue.";
+pub(crate) const LOCKED: &str = "Casebook is locked. Unlock it with your passphrase to continue.";
 /// The most search results the caseload screen shows.
 const SEARCH_LIMIT: usize = 50;
 /// The event the UI follows back to the unlock screen.
-const LOCKED_EVENT: &str = "locked";
+pub(crate) const LOCKED_EVENT: &str = "locked";
 
-/// What the shell holds: the open store (None = locked, the key forgotten) and when the clinician
-/// last did anything.
+/// What the shell holds: the open store (None = locked, the key forgotten), when the clinician
+/// last did anything, and the sync in progress (at most one at a time).
 pub struct AppState {
     store: Mutex<Option<Store>>,
     last_activity: Mutex<Instant>,
+    pub(crate) sync: sync::SyncGate,
 }
 
 impl AppState {
     fn new() -> Self {
-        Self { store: Mutex::new(None), last_activity: Mutex::new(Instant::now()) }
+        Self {
+            store: Mutex::new(None),
+            last_activity: Mutex::new(Instant::now()),
+            sync: sync::SyncGate::default(),
+        }
     }
 
     fn touch(&self) {
@@ -47,7 +53,7 @@ impl AppState {
         lock_ignoring_poison(&self.last_activity).elapsed()
     }
 
-    fn store(&self) -> MutexGuard<'_, Option<Store>> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Option<Store>> {
         lock_ignoring_poison(&self.store)
     }
 
@@ -63,7 +69,7 @@ impl AppState {
     }
 
     /// Forget the key. Returns whether anything was open.
-    fn lock(&self) -> bool {
+    pub(crate) fn lock(&self) -> bool {
         let dropped = self.store().take();
         dropped.is_some()
     }
@@ -203,6 +209,16 @@ async fn search(state: State<'_, AppState>, query: String) -> Result<Vec<SearchH
     state.with_store(|s| s.search(&query, SEARCH_LIMIT))
 }
 
+#[tauri::command(rename_all = "snake_case")]
+async fn change_detail(
+    state: State<'_, AppState>,
+    case_id: Uuid,
+    field: casebook_domain::DetailField,
+    value: Option<String>,
+) -> Result<casebook_domain::FieldState, String> {
+    state.with_store(|s| s.change_detail(case_id, field, value))
+}
+
 /// The window reports keyboard or mouse activity (throttled on its side).
 #[tauri::command(rename_all = "snake_case")]
 async fn touch(state: State<'_, AppState>) -> Result<(), String> {
@@ -237,6 +253,7 @@ fn main() {
         .manage(AppState::new())
         .setup(|app| {
             spawn_auto_lock(app.handle().clone());
+            sync::spawn_auto_sync(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -254,6 +271,11 @@ fn main() {
             add_addendum,
             search,
             touch,
+            change_detail,
+            sync::sync_sign_in,
+            sync::sync_now,
+            sync::sync_status,
+            sync::default_server_url,
         ])
         .run(tauri::generate_context!())
         .expect("Casebook could not start its window");

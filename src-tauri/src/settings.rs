@@ -52,3 +52,27 @@ pub fn auto_lock_after(app: &AppHandle) -> Duration {
         .clamp(MIN_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES);
     Duration::from_secs(minutes * 60)
 }
+
+pub const DEFAULT_SYNC_MINUTES: u64 = 5;
+
+/// How often the app tries to sync on its own while unlocked and signed in.
+/// `CASEBOOK_SYNC_SECONDS` overrides the preference (tests).
+pub fn sync_every(app: &AppHandle) -> Duration {
+    if let Some(secs) = std::env::var("CASEBOOK_SYNC_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+    {
+        return Duration::from_secs(secs);
+    }
+    let minutes = setting(app, "sync_minutes")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(DEFAULT_SYNC_MINUTES)
+        .clamp(1, 120);
+    Duration::from_secs(minutes * 60)
+}
+
+/// The central store address to pre-fill on the sign-in form (`CASEBOOK_DEFAULT_SERVER`).
+pub fn default_server_url() -> Option<String> {
+    std::env::var("CASEBOOK_DEFAULT_SERVER").ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
