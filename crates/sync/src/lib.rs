@@ -31,7 +31,7 @@ pub const VERIFY_EVERY_HOURS: i64 = 24;
 /// Events sent per request: big enough to be quick, small enough to stay well under the central
 /// store's body limit with long notes.
 pub const PUSH_BATCH: usize = 500;
-pub const PULL_PAGE: usize = 1_000;
+pub const PULL_PAGE: usize = 5_000;
 /// Beyond this the clinician is told their laptop clock is wrong.
 pub const CLOCK_WARNING_MS: i64 = 10 * 60 * 1000;
 
