@@ -14,6 +14,11 @@ import type { DraftInput } from "../bindings/DraftInput";
 import type { PassphraseStrength } from "../bindings/PassphraseStrength";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SignedNote } from "../bindings/SignedNote";
+import type { DetailField } from "../bindings/DetailField";
+import type { FieldState } from "../bindings/FieldState";
+import type { SignedIn } from "../bindings/SignedIn";
+import type { SyncStatus } from "../bindings/SyncStatus";
+import type { SyncSummary } from "../bindings/SyncSummary";
 
 /** Commands answer errors with one plain sentence; show it as it is. */
 export function message(err: unknown): string {
@@ -41,11 +46,29 @@ export const api = {
     invoke<Addendum>("add_addendum", { note_id, reason, text }),
   search: (query: string) => invoke<SearchHit[]>("search", { query }),
   touch: () => invoke<void>("touch"),
+  changeDetail: (case_id: string, field: DetailField, value: string | null) =>
+    invoke<FieldState>("change_detail", { case_id, field, value }),
+  syncSignIn: (server_url: string, username: string, password: string) =>
+    invoke<SignedIn>("sync_sign_in", { server_url, username, password }),
+  syncNow: (confirm_removals = false) => invoke<SyncSummary>("sync_now", { confirm_removals }),
+  syncStatus: () => invoke<SyncStatus>("sync_status"),
+  defaultServerUrl: () => invoke<string | null>("default_server_url"),
 };
 
+/** A sync (manual or automatic) started, finished, or failed with a sentence. */
+export function onSyncStarted(handler: () => void): Promise<UnlistenFn> {
+  return listen("sync-started", handler);
+}
+export function onSyncFinished(handler: (s: SyncSummary) => void): Promise<UnlistenFn> {
+  return listen<SyncSummary>("sync-finished", (e) => handler(e.payload));
+}
+export function onSyncFailed(handler: (sentence: string) => void): Promise<UnlistenFn> {
+  return listen<string>("sync-failed", (e) => handler(e.payload));
+}
+
 /** The shell locked itself (idle too long, or the Lock button): follow it to the unlock screen. */
-export function onLocked(handler: () => void): Promise<UnlistenFn> {
-  return listen("locked", handler);
+export function onLocked(handler: (sentence: string | null) => void): Promise<UnlistenFn> {
+  return listen<string | null>("locked", (e) => handler(typeof e.payload === "string" ? e.payload : null));
 }
 
 /** Tell the shell the clinician is still here, at most once every 30 seconds. */
