@@ -76,6 +76,18 @@ enum CaseCommand {
     List,
     /// Show a case's current state and chronology.
     Show { case_id: String },
+    /// Team leads: allocate a case to a clinician of your team.
+    Allocate {
+        case_id: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Team leads: take a case away from a clinician.
+    Deallocate {
+        case_id: String,
+        #[arg(long)]
+        from: String,
+    },
 }
 
 #[derive(Args)]
@@ -345,6 +357,22 @@ fn run(cli: Cli) -> CliResult<()> {
                     }
                 }
                 out
+            });
+        }
+        Command::Case(CaseCommand::Allocate { case_id, to }) => {
+            let case_id = id(case_id, "case")?;
+            let mut store = open(&cli)?;
+            casebook_sync::allocate(&mut store, case_id, to)?;
+            print(cli.json, &serde_json::json!({ "allocated": true, "case_id": case_id, "username": to }), |_| {
+                format!("Allocated the case to {to}; it reaches their laptop at its next sync.")
+            });
+        }
+        Command::Case(CaseCommand::Deallocate { case_id, from }) => {
+            let case_id = id(case_id, "case")?;
+            let mut store = open(&cli)?;
+            casebook_sync::deallocate(&mut store, case_id, from)?;
+            print(cli.json, &serde_json::json!({ "deallocated": true, "case_id": case_id, "username": from }), |_| {
+                format!("The case is no longer allocated to {from}; their laptop lets go of it after sending what it holds.")
             });
         }
         Command::Contact(ContactCommand::Add { case_id, date: day, contact_type, outcome, location }) => {

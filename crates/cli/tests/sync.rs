@@ -40,6 +40,7 @@ fn login_sync_and_status_from_the_command_line() {
         storage.add_team("Test Team").await.unwrap();
         let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
         storage.add_user("clin.one", "Test Team", Role::Clinician, &hash).await.unwrap();
+        storage.add_user("clin.two", "Test Team", Role::Clinician, &hash).await.unwrap();
         storage.add_user("lead.one", "Test Team", Role::Lead, &hash).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -77,6 +78,21 @@ fn login_sync_and_status_from_the_command_line() {
 
     let (ok, _, err) = casebook(lead.path(), &["login", "--server", &url, "--user", "clin.one"]);
     assert!(!ok && err.contains("sign in as lead.one"), "{err}");
+
+    // The lead allocates the case to a second clinician, whose laptop then receives it; a
+    // clinician cannot allocate.
+    let two = tempfile::tempdir().unwrap();
+    json(two.path(), &["init", "--user", "clin.two", "--json"]);
+    json(two.path(), &["login", "--server", &url, "--user", "clin.two", "--json"]);
+    let (ok, _, err) = casebook(one.path(), &["case", "allocate", &case, "--to", "clin.two"]);
+    assert!(!ok && err == "Only team leads can allocate cases; ask your team lead.", "{err}");
+    let (ok, out, err) = casebook(lead.path(), &["case", "allocate", &case, "--to", "clin.two"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Allocated the case to clin.two"));
+    assert_eq!(json(two.path(), &["sync", "--json"])["pulled"], 2);
+    json(lead.path(), &["case", "deallocate", &case, "--from", "clin.two", "--json"]);
+    json(two.path(), &["sync", "--json"]);
+    assert_eq!(json(two.path(), &["case", "list", "--json"]).as_array().unwrap().len(), 0, "the case left clin.two's laptop");
     let _ = stop.send(());
 }
 

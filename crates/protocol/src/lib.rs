@@ -219,6 +219,12 @@ pub struct DraftBackup {
     pub updated_at: DateTime<Utc>,
 }
 
+/// `POST /v1/cases/{id}/allocations`: a team lead allocates a case to a clinician of their team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllocationRequest {
+    pub username: String,
+}
+
 /// One line of a case's audit trail on the central store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

@@ -92,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cases/{case_id}/digest", get(digest))
         .route("/v1/cases/{case_id}/events", get(case_events))
         .route("/v1/cases/{case_id}/audit", get(case_audit))
+        .route("/v1/cases/{case_id}/allocations", post(allocate))
+        .route("/v1/cases/{case_id}/allocations/{username}", axum::routing::delete(deallocate))
         .route("/v1/drafts", get(list_drafts))
         .route("/v1/drafts/{note_id}", put(put_draft).delete(delete_draft))
         .layer(DefaultBodyLimit::max(max_body))
@@ -525,6 +527,58 @@ async fn case_audit(State(state): State<AppState>, authed: Authed, Path(case_id)
     let entries = state.storage.audit_for_case(case_id).await?;
     state.audit(&authed.user.username, Some(authed.device.id), "audit_read", Some(case_id), format!("{} entries", entries.len())).await?;
     Ok(Json(entries))
+}
+
+/// Checks that the signed-in user may change who a case is allocated to, and that the clinician
+/// named is on their team.
+async fn may_allocate(state: &Service, authed: &Authed, case_id: Uuid, username: &str) -> Result<(), ApiError> {
+    match authed.user.role {
+        Role::Clinician => {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "leads_only", "Only team leads can allocate cases; ask your team lead."))
+        }
+        Role::Lead if !state.storage.can_read(&authed.user, case_id).await? => return Err(not_visible()),
+        _ => {}
+    }
+    let target = state
+        .storage
+        .user(username.trim())
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_such_user", format!("There is no clinician called '{}'.", username.trim())))?;
+    if authed.user.role == Role::Lead && target.team != authed.user.team {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "other_team",
+            format!("{} is not on your team, so the case cannot be allocated to them.", target.username),
+        ));
+    }
+    Ok(())
+}
+
+async fn allocate(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(case_id): Path<String>,
+    ApiJson(req): ApiJson<AllocationRequest>,
+) -> Result<StatusCode, ApiError> {
+    let case_id = parse_case(&case_id)?;
+    may_allocate(&state, &authed, case_id, &req.username).await?;
+    state.storage.allocate(case_id, req.username.trim()).await?;
+    state.audit(&authed.user.username, Some(authed.device.id), "allocate", Some(case_id), format!("allocated to {}", req.username.trim())).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn deallocate(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((case_id, username)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let case_id = parse_case(&case_id)?;
+    may_allocate(&state, &authed, case_id, &username).await?;
+    if !state.storage.deallocate(case_id, &username).await? {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_allocated", format!("The case is not allocated to {username}.")));
+    }
+    state.audit(&authed.user.username, Some(authed.device.id), "deallocate", Some(case_id), format!("taken away from {username}")).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_drafts(State(state): State<AppState>, authed: Authed) -> Result<Json<Vec<DraftBackup>>, ApiError> {

@@ -388,9 +388,51 @@ async fn health_metrics_and_openapi(backend: Backend) {
     assert!(metrics.contains("casebook_events_stored_total 1"), "{metrics}");
     let doc: serde_json::Value = h.http.get(format!("{}/openapi.json", h.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
-    for path in ["/v1/login", "/v1/token", "/v1/push", "/v1/pull", "/v1/cases/{case_id}/digest", "/v1/cases/{case_id}/audit", "/v1/drafts", "/v1/drafts/{note_id}"] {
+    for path in [
+        "/v1/login",
+        "/v1/token",
+        "/v1/push",
+        "/v1/pull",
+        "/v1/cases/{case_id}/digest",
+        "/v1/cases/{case_id}/events",
+        "/v1/cases/{case_id}/audit",
+        "/v1/cases/{case_id}/allocations",
+        "/v1/cases/{case_id}/allocations/{username}",
+        "/v1/drafts",
+        "/v1/drafts/{note_id}",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "openapi.json documents {path}");
     }
+}
+
+async fn team_leads_allocate_within_their_team(backend: Backend) {
+    let h = start(backend, ServiceConfig::default()).await;
+    seed_teams(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let a2 = h.login("clin.a2").await;
+    let lead = h.login("lead.a").await;
+    let b1 = h.login("clin.b1").await;
+    let (case, opened) = a1.open_case("Testfamily-Allocate");
+    h.push(&a1, &[opened]).await;
+    let allocate = |who: &Laptop, to: &str| {
+        let req = h.http.post(format!("{}/v1/cases/{case}/allocations", h.base)).bearer_auth(&who.token).json(&AllocationRequest { username: to.into() });
+        async move { req.send().await.unwrap() }
+    };
+    let (status, body) = error_body(allocate(&a1, "clin.a2").await).await;
+    assert_eq!((status, body.code.as_str()), (403, "leads_only"));
+    let (status, body) = error_body(allocate(&lead, "clin.b1").await).await;
+    assert_eq!((status, body.code.as_str()), (403, "other_team"));
+    let (status, _) = error_body(allocate(&b1, "clin.b1").await).await;
+    assert_eq!(status, 403, "a clinician of another team cannot allocate either");
+    assert_eq!(allocate(&lead, "clin.a2").await.status(), 204);
+    let (got, _, _) = h.pull_all(&a2, Cursor::default()).await;
+    assert_eq!(got.len(), 1, "the whole history arrives");
+    let entries: Vec<AuditEntry> = h.get(&lead, &format!("/v1/cases/{case}/audit")).await.json().await.unwrap();
+    assert!(entries.iter().any(|e| e.action == "allocate" && e.detail == "allocated to clin.a2"));
+    let resp = h.http.delete(format!("{}/v1/cases/{case}/allocations/clin.a2", h.base)).bearer_auth(&lead.token).send().await.unwrap();
+    assert_eq!(resp.status(), 204);
+    let (_, _, removed) = h.pull_all(&a2, Cursor::default()).await;
+    assert_eq!(removed, vec![case]);
 }
 
 macro_rules! behaviour_suite {
@@ -419,6 +461,8 @@ macro_rules! behaviour_suite {
             async fn drafts_are_private_to_their_author() { super::drafts_are_private_to_their_author($make).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn health_metrics_and_openapi() { super::health_metrics_and_openapi($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn team_leads_allocate_within_their_team() { super::team_leads_allocate_within_their_team($make).await }
         }
     };
 }

@@ -476,6 +476,21 @@ fn remove_lost_cases(store: &mut Store, options: SyncOptions, summary: &mut Sync
     set_pending_removals(store, &still_pending)
 }
 
+/// A team lead allocates a case to a clinician of their team (who receives its whole history at
+/// their next sync).
+pub fn allocate(store: &mut Store, case_id: uuid::Uuid, username: &str) -> Result<()> {
+    let mut conn = Connection::open(store)?;
+    let req = AllocationRequest { username: username.trim().to_string() };
+    conn.call(store, |http, url, token| http.post(format!("{url}/v1/cases/{case_id}/allocations")).bearer_auth(token).json(&req))
+}
+
+/// A team lead takes a case away from a clinician (their laptop sends what it holds, then lets go).
+pub fn deallocate(store: &mut Store, case_id: uuid::Uuid, username: &str) -> Result<()> {
+    let mut conn = Connection::open(store)?;
+    let username = username.trim().to_string();
+    conn.call(store, |http, url, token| http.delete(format!("{url}/v1/cases/{case_id}/allocations/{username}")).bearer_auth(token))
+}
+
 /// A sentence for a clock more than ten minutes out, or nothing.
 pub fn clock_warning(offset_ms: i64) -> Option<String> {
     if offset_ms.abs() <= CLOCK_WARNING_MS {
