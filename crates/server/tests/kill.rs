@@ -186,3 +186,53 @@ async fn pull_list(client: &reqwest::Client, base: &str, laptop: &Laptop) -> Vec
 async fn pull_ids(client: &reqwest::Client, base: &str, laptop: &Laptop) -> HashSet<uuid::Uuid> {
     pull_list(client, base, laptop).await.into_iter().collect()
 }
+
+/// SIGTERM while a large batch is in flight: the server finishes it (the laptop hears success and
+/// every event is stored), refuses new work, and exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_batch_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    admin(dir.path(), &["init"]);
+    admin(dir.path(), &["team", "add", "Test Team Kill"]);
+    admin(dir.path(), &["user", "add", "clin.kill", "--team", "Test Team Kill", "--role", "clinician"]);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let mut server = spawn_server(dir.path(), port).await;
+    let mut laptop = login(&client, &base).await;
+    let (case, opened) = laptop.open_case("Testfamily-Term");
+    let mut batch = vec![opened];
+    batch.extend((0..1_999).map(|i| laptop.note(case, &format!("Fictional note {i} in a large batch"))));
+
+    // Half the request goes out, then SIGTERM, then the rest: the batch is certainly in flight.
+    let body = serde_json::to_vec(&PushRequest { events: batch }).unwrap();
+    let head = format!(
+        "POST /v1/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        laptop.token,
+        body.len()
+    );
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read, Write};
+    socket.write_all(head.as_bytes()).unwrap();
+    socket.write_all(&body[..body.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    std::thread::sleep(Duration::from_millis(200));
+    socket.write_all(&body[body.len() / 2..]).unwrap();
+    let mut response = String::new();
+    socket.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "the batch in flight is answered: {}", &response[..response.len().min(200)]);
+    let answer: PushResponse = serde_json::from_str(&response[response.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    assert_eq!(answer.results.len(), 2_000);
+    // New connections are no longer accepted once shutdown has begun.
+    assert!(client.get(format!("{base}/healthz")).send().await.is_err());
+    let status = tokio::task::spawn_blocking(move || server.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "a clean exit after SIGTERM: {status:?}");
+
+    let mut server = spawn_server(dir.path(), port).await;
+    let reader = login(&client, &base).await;
+    assert_eq!(pull_ids(&client, &base, &reader).await.len(), 2_000, "everything answered is stored");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
