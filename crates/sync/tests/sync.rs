@@ -258,3 +258,41 @@ fn drafts_are_backed_up_privately_and_come_back_on_a_new_laptop() {
     sync(&mut lead).unwrap();
     assert_eq!(lead.case(case).unwrap().state.signed_notes.len(), 2);
 }
+
+#[test]
+fn one_clinician_on_two_laptops_editing_the_same_case_offline() {
+    use casebook_domain::DetailField::{Address, Phone};
+    let c = central(ServiceConfig::default());
+    let (_d1, mut office) = laptop("clin.one");
+    let (_d2, mut home) = laptop("clin.one");
+    login(&mut office, &c.url, "clin.one", PASSWORD, "office laptop").unwrap();
+    login(&mut home, &c.url, "clin.one", PASSWORD, "home-visit laptop").unwrap();
+    let case = office.open_case(CaseOpened { family_name: "Testfamily-Two".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    office.change_detail(case, Phone, Some("01234 111111".into())).unwrap();
+    sync(&mut office).unwrap();
+    sync(&mut home).unwrap();
+
+    // Both offline: each writes a note and changes the phone number; only one changes the address.
+    let a = note(&mut office, case, "Office: phoned the family");
+    office.change_detail(case, Phone, Some("01234 222222".into())).unwrap();
+    let b = note(&mut home, case, "Home visit: baby feeding well");
+    home.change_detail(case, Phone, Some("07700 900333".into())).unwrap();
+    home.change_detail(case, Address, Some("1 Example Street".into())).unwrap();
+    sync(&mut office).unwrap();
+    let s = sync(&mut home).unwrap();
+    assert_eq!(s.conflicts, 1, "{}", s.sentence);
+    assert!(s.sentence.ends_with("1 to review."), "{}", s.sentence);
+    sync(&mut office).unwrap();
+    for store in [&office, &home] {
+        let state = store.case(case).unwrap().state;
+        assert!(state.signed_note(a.note_id).is_some() && state.signed_note(b.note_id).is_some(), "both notes kept");
+        assert_eq!(state.conflicts.len(), 1, "the phone number is in conflict, the address is not");
+        assert_eq!(state.field(Address).unwrap().value.as_deref(), Some("1 Example Street"));
+    }
+    // Resolved on one laptop, settled on both.
+    home.change_detail(case, Phone, Some("07700 900333".into())).unwrap();
+    sync(&mut home).unwrap();
+    assert_eq!(sync(&mut office).unwrap().conflicts, 0);
+    assert_eq!(office.case(case).unwrap().state, home.case(case).unwrap().state);
+    assert_eq!(office.case(case).unwrap().state.field(Phone).unwrap().value.as_deref(), Some("07700 900333"));
+}
