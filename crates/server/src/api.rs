@@ -441,11 +441,19 @@ async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJs
         let entry = per_case.entry(e.case_id).or_default();
         if r.stored_now { entry.0 += 1 } else { entry.1 += 1 }
     }
-    for (case_id, (new, repeated)) in per_case {
-        state
-            .audit(&authed.user.username, Some(authed.device.id), "push", Some(case_id), format!("wrote {new} events ({repeated} already held)"))
-            .await?;
-    }
+    let now = Utc::now();
+    let entries: Vec<AuditEntry> = per_case
+        .into_iter()
+        .map(|(case_id, (new, repeated))| AuditEntry {
+            at: now,
+            username: authed.user.username.clone(),
+            device_id: Some(authed.device.id),
+            action: "push".into(),
+            case_id: Some(case_id),
+            detail: format!("wrote {new} events ({repeated} already held)"),
+        })
+        .collect();
+    state.storage.audit_many(&entries).await?;
     Ok(Json(PushResponse { results }))
 }
 
@@ -472,9 +480,19 @@ async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<Pul
     for e in &page.events {
         *per_case.entry(e.event.case_id).or_default() += 1;
     }
-    for (case_id, n) in per_case {
-        state.audit(&authed.user.username, Some(authed.device.id), "pull", Some(case_id), format!("read {n} events")).await?;
-    }
+    let now = Utc::now();
+    let entries: Vec<AuditEntry> = per_case
+        .into_iter()
+        .map(|(case_id, n)| AuditEntry {
+            at: now,
+            username: authed.user.username.clone(),
+            device_id: Some(authed.device.id),
+            action: "pull".into(),
+            case_id: Some(case_id),
+            detail: format!("read {n} events"),
+        })
+        .collect();
+    state.storage.audit_many(&entries).await?;
     Ok(Json(PullResponse {
         events: page.events,
         next_cursor: page.next_cursor,

@@ -155,6 +155,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<()>;
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Several entries written together (one per case a request touched), in one transaction.
+    async fn audit_many(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn audit_for_case(&self, case_id: Uuid) -> Result<Vec<AuditEntry>>;
 
     /// A consistent copy of the whole store, taken while it serves.

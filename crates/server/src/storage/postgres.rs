@@ -513,12 +513,10 @@ impl Storage for PostgresStorage {
                  UNION ALL SELECT 1 FROM access_removed WHERE case_id = $1 AND user_id = $2 LIMIT 1",
             )
             .await?;
-        let insert_stmt = tx
-            .prepare(
-                "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .await?;
+        // New events are gathered and inserted in one statement: the counter lock is then held
+        // for a handful of round trips, not one per event.
+        let (mut new_seq, mut new_id, mut new_case, mut new_device, mut new_hash, mut new_json) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut allowed: HashSet<Uuid> = HashSet::new();
         let mut results = Vec::with_capacity(events.len());
         for (index, (e, json)) in events.iter().zip(&rows).enumerate() {
@@ -555,9 +553,23 @@ impl Storage for PostgresStorage {
                 allowed.insert(e.case_id);
             }
             let seq = seqs.next();
-            tx.execute(&insert_stmt, &[&seq, &e.id, &e.case_id, &e.device_id, &e.content_hash, json, &now]).await?;
+            new_seq.push(seq);
+            new_id.push(e.id);
+            new_case.push(e.case_id);
+            new_device.push(e.device_id);
+            new_hash.push(e.content_hash.clone());
+            new_json.push(json.clone());
             held.insert(e.id, (seq, e.content_hash.clone()));
             results.push(PushResult { event_id: e.id, seq: seq as u64, stored_now: true });
+        }
+        if !new_seq.is_empty() {
+            tx.execute(
+                "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
+                 SELECT s, i, c, d, h, j, $7
+                 FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS t (s, i, c, d, h, j)",
+                &[&new_seq, &new_id, &new_case, &new_device, &new_hash, &new_json, &now],
+            )
+            .await?;
         }
         seqs.store(&tx).await?;
         tx.commit().await?;
@@ -678,10 +690,24 @@ impl Storage for PostgresStorage {
     }
 
     async fn audit(&self, a: &AuditEntry) -> Result<()> {
+        self.audit_many(std::slice::from_ref(a)).await
+    }
+
+    async fn audit_many(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
         let c = self.pool.get().await?;
+        let at: Vec<String> = entries.iter().map(|a| ts(a.at)).collect();
+        let username: Vec<&str> = entries.iter().map(|a| a.username.as_str()).collect();
+        let device: Vec<Option<Uuid>> = entries.iter().map(|a| a.device_id).collect();
+        let action: Vec<&str> = entries.iter().map(|a| a.action.as_str()).collect();
+        let case: Vec<Option<Uuid>> = entries.iter().map(|a| a.case_id).collect();
+        let detail: Vec<&str> = entries.iter().map(|a| a.detail.as_str()).collect();
         c.execute(
-            "INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&ts(a.at), &a.username, &a.device_id, &a.action, &a.case_id, &a.detail],
+            "INSERT INTO audit (at, username, device_id, action, case_id, detail)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])",
+            &[&at, &username, &device, &action, &case, &detail],
         )
         .await?;
         Ok(())

@@ -617,19 +617,33 @@ impl Storage for SqliteStorage {
     }
 
     async fn audit(&self, a: &AuditEntry) -> Result<()> {
-        let a = a.clone();
+        self.audit_many(std::slice::from_ref(a)).await
+    }
+
+    async fn audit_many(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let entries = entries.to_vec();
         self.with(move |c| {
-            c.prepare_cached(
-                "INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                ts(a.at),
-                a.username,
-                a.device_id.map(|d| d.to_string()),
-                a.action,
-                a.case_id.map(|c| c.to_string()),
-                a.detail
-            ])?;
+            // One transaction, so one fsync, for every entry of a request.
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for a in &entries {
+                    insert.execute(params![
+                        ts(a.at),
+                        a.username,
+                        a.device_id.map(|d| d.to_string()),
+                        a.action,
+                        a.case_id.map(|c| c.to_string()),
+                        a.detail
+                    ])?;
+                }
+            }
+            tx.commit()?;
             Ok(())
         })
         .await
