@@ -8,3 +8,7 @@ stage "Building the app (UI + Tauri shell)"
 # tauri.conf.json's beforeBuildCommand runs `npm run build` in ui/ first.
 cd "$ROOT/ui"
 npm run --silent tauri -- build --debug --no-bundle --ci
+
+stage "Building the central store (casebook-server, used by the E2E sync steps and run.sh)"
+cd "$ROOT"
+cargo build -p casebook-server

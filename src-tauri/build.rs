@@ -15,6 +15,11 @@ const COMMANDS: &[&str] = &[
     "add_addendum",
     "search",
     "touch",
+    "change_detail",
+    "sync_sign_in",
+    "sync_now",
+    "sync_status",
+    "default_server_url",
 ];
 
 fn main() {

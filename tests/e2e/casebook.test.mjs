@@ -394,3 +394,144 @@ step("auto-lock: the app locks itself when left idle", async () => {
   await session.waitForText("Casebook locked itself after a time without use", 15_000);
   assert.doesNotMatch(await session.bodyText(), /Testfamily-E2E/, "nothing of the caseload stays on screen");
 });
+
+// ---- Cold start, measured on the machine that runs this suite -------------------------------
+
+step("cold start: time to the unlock screen, and from Unlock to the caseload", async () => {
+  await stopDriver();
+  await startDriver();
+  const t0 = performance.now();
+  session = await Session.create(BASE, { "tauri:options": { application: APP } });
+  await session.waitForText("Casebook is locked", 30_000);
+  await session.executeAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+  const toUnlock = performance.now() - t0;
+  await type("#unlock-passphrase", PASSPHRASE);
+  const t1 = performance.now();
+  await (await button("Unlock")).click();
+  await session.waitForText("Your caseload", 30_000);
+  await session.executeAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+  const toCaseload = performance.now() - t1;
+  const line = `Cold start: session created → unlock screen painted ${Math.round(toUnlock)} ms; Unlock clicked → caseload painted ${Math.round(toCaseload)} ms`;
+  console.log(`  (${line})`);
+  writeFileSync(path.join(ARTIFACTS, "cold-start.txt"), line + "\n");
+});
+
+// ---- Sync with a real central store ---------------------------------------------------------
+
+const SERVER_BIN = path.join(root, "target/debug/casebook-server");
+const SERVER_PORT = Number(process.env.E2E_SERVER_PORT ?? PORT + 40000);
+const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`;
+const DEMO_PASSWORD = "demo-password-not-for-real-use";
+const SYNC_FAMILY = "Syncfamily-E2E";
+const SYNC_NOTE = "Visit at the family hub. Keyword: harbour. Written on the clinician's laptop.";
+let server;
+
+after(() => {
+  if (server && server.exitCode === null) server.kill("SIGTERM");
+});
+
+/** A fresh app with its own data folder and home, as if on another laptop. */
+async function laptop(name) {
+  await stopDriver();
+  const home = path.join(scratch, name, "home");
+  mkdirSync(home, { recursive: true });
+  await startDriver({
+    CASEBOOK_DATA_DIR: path.join(scratch, name, "data"),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, ".config"),
+    XDG_DATA_HOME: path.join(home, ".local/share"),
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+    CASEBOOK_DEFAULT_SERVER: SERVER_URL,
+  });
+  await newSession();
+}
+
+async function firstRun(username) {
+  await session.waitForText("Welcome to Casebook", 30_000);
+  await type("#username", username);
+  await type("#passphrase", PASSPHRASE);
+  await type("#confirm", PASSPHRASE);
+  await (await button("Set up Casebook")).click();
+  await session.waitForText("Your caseload", 30_000);
+}
+
+async function signInToCentral(username) {
+  await (await button("Settings")).click();
+  await session.waitForText("Team central store");
+  const field = await session.waitForElement("#central-url");
+  await session.waitFor("the address to be pre-filled", async () => (await field.property("value")) === SERVER_URL);
+  await type("#central-user", username);
+  await type("#central-password", DEMO_PASSWORD);
+  await (await button("Sign in")).click();
+  await session.waitForText(`Signed in to the central store as ${username}`, 30_000);
+  await session.waitForText(`as ${username}.`);
+  await indicator(/^Up to date at \d\d:\d\d$/);
+}
+
+async function indicator(re, timeout = 30_000) {
+  let last = "";
+  try {
+    await session.waitFor(`the sync indicator to match ${re}`, async () => {
+      last = await session.execute("return document.querySelector('[data-testid=sync-indicator]')?.textContent ?? '(none)';");
+      return re.test(last);
+    }, timeout);
+  } catch (e) {
+    const result = await session.execute("return document.querySelector('[data-testid=sync-result]')?.textContent ?? '';");
+    throw new Error(`${e.message}; the indicator said "${last}"; sync result: "${result}"`);
+  }
+}
+
+step("sync: a real central store with the demo team", async () => {
+  const data = path.join(scratch, "central");
+  execFileSync(SERVER_BIN, ["--data", data, "init"], { stdio: "ignore" });
+  const demo = execFileSync(SERVER_BIN, ["--data", data, "demo"], { encoding: "utf8" });
+  assert.match(demo, new RegExp(DEMO_PASSWORD));
+  server = spawn(SERVER_BIN, ["serve", "--data", data, "--listen", `127.0.0.1:${SERVER_PORT}`], { stdio: "ignore" });
+  const until = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await fetch(SERVER_URL);
+      break;
+    } catch {
+      if (Date.now() > until) throw new Error("the central store did not start");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  await laptop("clinician");
+  await firstRun("demo.clinician");
+  await indicator(/^Not connected to the team's central store$/);
+});
+
+step("sync: sign in as demo.clinician, sign a note, Sync now sends it", async () => {
+  await signInToCentral("demo.clinician");
+  await (await button("Caseload")).click();
+  await (await button("Open a new case")).click();
+  await type("#nc-family", SYNC_FAMILY);
+  await type("#nc-parent", "Sam Example");
+  await setValue("#nc-due", "2027-05-01");
+  await (await button("Open case")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === SYNC_FAMILY);
+  await (await button("Write a note")).click();
+  await (await session.waitForElement("#note-text")).type(SYNC_NOTE);
+  await session.waitFor("the editor to say Saved", async () => /^Saved at/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
+  await (await button("Sign note…")).click();
+  await (await button("Sign note", "//dialog")).click();
+  await session.waitForText("Note signed.");
+  await indicator(/changes? waiting to be sent$/);
+  await screenshot("sync-waiting");
+  await (await button("Sync now")).click();
+  await session.waitForText("1 note sent", 30_000);
+  await indicator(/^Up to date at \d\d:\d\d$/);
+});
+
+step("sync: a second laptop signed in as demo.lead receives the note", async () => {
+  await laptop("lead");
+  await firstRun("demo.lead");
+  await signInToCentral("demo.lead");
+  await (await button("Sync now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await (await button("Caseload")).click();
+  await (await button(SYNC_FAMILY)).click();
+  await session.waitForText(SYNC_NOTE);
+  assert.match(await session.bodyText(), /Signed by demo\.clinician/);
+});
