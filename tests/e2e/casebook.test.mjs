@@ -535,3 +535,44 @@ step("sync: a second laptop signed in as demo.lead receives the note", async () 
   await session.waitForText(SYNC_NOTE);
   assert.match(await session.bodyText(), /Signed by demo\.clinician/);
 });
+
+async function unlockLaptop(name) {
+  await laptop(name);
+  await session.waitForText("Casebook is locked");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+}
+
+async function changePhone(phone) {
+  await (await button("Edit details")).click();
+  await type("#detail-input-phone", phone);
+  await (await button("Save details")).click();
+  await session.waitForText("Details saved.");
+  await session.waitForText(phone);
+}
+
+step("sync: the phone changed on both laptops shows as Details to review, and is settled", async () => {
+  // The lead changes the phone and sends it; the clinician, not having seen it, changes it too.
+  await changePhone("07700 900111");
+  await (await button("Sync now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await unlockLaptop("clinician");
+  await (await button(SYNC_FAMILY)).click();
+  await changePhone("07700 900222");
+  await (await button("Sync now")).click();
+  await session.waitForText("1 to review", 30_000);
+  await (await button("Caseload")).click();
+  await session.waitForText("Details to review");
+  await (await button(SYNC_FAMILY)).click();
+  await session.waitForText("Details to review");
+  const text = await session.bodyText();
+  assert.match(text, /07700 900111/);
+  assert.match(text, /07700 900222/);
+  assert.match(text, /Written by demo\.lead/);
+  assert.match(text, /Written by demo\.clinician/);
+  await screenshot("details-to-review");
+  await (await session.waitForElement("//div[contains(@class,'candidate')][p[normalize-space()='07700 900111']]//button[normalize-space()='Keep this one']")).click();
+  await session.waitForText("Phone settled.");
+  await session.waitFor("the review panel to go", async () => !(await session.bodyText()).includes("Details to review"));
+  assert.equal(await (await session.find("[data-testid=detail-phone]")).text(), "07700 900111");
+});
