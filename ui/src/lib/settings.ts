@@ -6,10 +6,12 @@ export type Theme = "light" | "dark" | "system";
 export interface Preferences {
   data_dir: string;
   auto_lock_minutes: number;
+  /** Minutes between automatic syncs while unlocked and signed in (the shell reads it). */
+  sync_minutes: number;
   theme: Theme;
 }
 
-export const DEFAULTS: Preferences = { data_dir: "", auto_lock_minutes: 5, theme: "system" };
+export const DEFAULTS: Preferences = { data_dir: "", auto_lock_minutes: 5, sync_minutes: 5, theme: "system" };
 
 let storePromise: Promise<Store> | null = null;
 function prefsStore(): Promise<Store> {
@@ -22,9 +24,11 @@ export async function readPreferences(): Promise<Preferences> {
   const dataDir = await store.get<string>("data_dir");
   const minutes = await store.get<number>("auto_lock_minutes");
   const theme = await store.get<Theme>("theme");
+  const syncMinutes = await store.get<number>("sync_minutes");
   return {
     data_dir: typeof dataDir === "string" ? dataDir : DEFAULTS.data_dir,
     auto_lock_minutes: typeof minutes === "number" ? minutes : DEFAULTS.auto_lock_minutes,
+    sync_minutes: typeof syncMinutes === "number" ? syncMinutes : DEFAULTS.sync_minutes,
     theme: theme === "light" || theme === "dark" || theme === "system" ? theme : DEFAULTS.theme,
   };
 }
@@ -33,6 +37,7 @@ export async function writePreferences(p: Preferences): Promise<void> {
   const store = await prefsStore();
   await store.set("data_dir", p.data_dir.trim());
   await store.set("auto_lock_minutes", p.auto_lock_minutes);
+  await store.set("sync_minutes", p.sync_minutes);
   await store.set("theme", p.theme);
   await store.save();
 }
