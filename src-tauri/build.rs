@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_status",
     "default_server_url",
+    "close_anyway",
 ];
 
 fn main() {

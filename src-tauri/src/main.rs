@@ -27,6 +27,8 @@ pub(crate) const LOCKED: &str = "Casebook is locked. Unlock it with your passphr
 const SEARCH_LIMIT: usize = 50;
 /// The event the UI follows back to the unlock screen.
 pub(crate) const LOCKED_EVENT: &str = "locked";
+/// The window was asked to close while signed notes are unsent; the payload is how many.
+const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 
 /// What the shell holds: the open store (None = locked, the key forgotten), when the clinician
 /// last did anything, and the sync in progress (at most one at a time).
@@ -251,6 +253,16 @@ fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(AppState::new())
+        .on_window_event(|window, event| {
+            // Closing with signed notes not yet sent: ask the window to warn first.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let unsent = sync::unsent_notes(window.app_handle());
+                if unsent > 0 {
+                    api.prevent_close();
+                    let _ = window.app_handle().emit(CLOSE_REQUESTED_EVENT, unsent);
+                }
+            }
+        })
         .setup(|app| {
             spawn_auto_lock(app.handle().clone());
             sync::spawn_auto_sync(app.handle().clone());
@@ -276,6 +288,7 @@ fn main() {
             sync::sync_now,
             sync::sync_status,
             sync::default_server_url,
+            sync::close_anyway,
         ])
         .run(tauri::generate_context!())
         .expect("Casebook could not start its window");

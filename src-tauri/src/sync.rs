@@ -168,3 +168,23 @@ pub fn spawn_auto_sync(app: AppHandle) {
         .expect("could not start the automatic sync");
 }
 
+
+/// Signed notes not yet sent, when the app is unlocked and signed in (for the close warning).
+pub fn unsent_notes(app: &AppHandle) -> u64 {
+    let state = app.state::<AppState>();
+    let guard = state.store();
+    guard
+        .as_ref()
+        .and_then(|store| casebook_sync::status(store).ok())
+        .filter(|s| s.signed_in_as.is_some())
+        .map(|s| s.unsent_notes)
+        .unwrap_or(0)
+}
+
+/// The clinician saw the unsent-notes warning and chose to close anyway.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn close_anyway(app: AppHandle) -> Result<(), String> {
+    app.state::<AppState>().lock();
+    app.exit(0);
+    Ok(())
+}

@@ -576,3 +576,21 @@ step("sync: the phone changed on both laptops shows as Details to review, and is
   await session.waitFor("the review panel to go", async () => !(await session.bodyText()).includes("Details to review"));
   assert.equal(await (await session.find("[data-testid=detail-phone]")).text(), "07700 900111");
 });
+
+step("sync: Lock warns about signed notes not yet sent (Cancel, then Lock anyway)", async () => {
+  await (await button("Write a note")).click();
+  await (await session.waitForElement("#note-text")).type("A second visit note, signed but not yet sent.");
+  await session.waitFor("the editor to say Saved", async () => /^Saved at/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
+  await (await button("Sign note…")).click();
+  await (await button("Sign note", "//dialog")).click();
+  await session.waitForText("Note signed.");
+  await (await button("Lock")).click();
+  await session.waitForText("1 signed note has not been sent to the central store yet. They are safe on this laptop and will be sent next time it connects.");
+  await screenshot("lock-warning");
+  await (await button("Cancel", "//dialog")).click();
+  await session.waitFor("the dialog to close", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  assert.match(await session.bodyText(), new RegExp(SYNC_FAMILY));
+  await (await button("Lock")).click();
+  await (await button("Lock anyway", "//dialog")).click();
+  await session.waitForText("Casebook is locked");
+});

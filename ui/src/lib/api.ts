@@ -53,6 +53,7 @@ export const api = {
   syncNow: (confirm_removals = false) => invoke<SyncSummary>("sync_now", { confirm_removals }),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   defaultServerUrl: () => invoke<string | null>("default_server_url"),
+  closeAnyway: () => invoke<void>("close_anyway"),
 };
 
 /** A sync (manual or automatic) started, finished, or failed with a sentence. */
@@ -85,4 +86,9 @@ export function startActivityPings(): () => void {
   return () => {
     for (const e of events) window.removeEventListener(e, ping);
   };
+}
+
+/** The window was asked to close while signed notes are unsent (payload: how many). */
+export function onCloseRequested(handler: (unsent: number) => void): Promise<UnlistenFn> {
+  return listen<number>("close-requested", (e) => handler(Number(e.payload)));
 }
