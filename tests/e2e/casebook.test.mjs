@@ -575,6 +575,7 @@ step("sync: the phone changed on both laptops shows as Details to review, and is
   await session.waitForText("Phone settled.");
   await session.waitFor("the review panel to go", async () => !(await session.bodyText()).includes("Details to review"));
   assert.equal(await (await session.find("[data-testid=detail-phone]")).text(), "07700 900111");
+  assert.match(await session.bodyText(), /Phone changed\s+By demo\.clinician/, "the change is in the chronology");
 });
 
 step("sync: Lock warns about signed notes not yet sent (Cancel, then Lock anyway)", async () => {
