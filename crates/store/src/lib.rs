@@ -735,6 +735,9 @@ pub struct ApplyReport {
     pub already_held: u32,
     /// Signed notes among the new events.
     pub notes: u32,
+    /// Other records a clinician would recognise among them (not internal markers such as "a
+    /// note was started").
+    pub records: u32,
     /// Events refused because this laptop holds a different event under the same id.
     pub refused: Vec<Uuid>,
     /// Open detail conflicts on the cases this page touched.
@@ -823,8 +826,10 @@ impl Store {
                         // ahead is stored (never lose a note) but does not drag our clock along.
                         let _ = self.writer.clock.observe(e.hlc, wall_ms);
                         report.stored += 1;
-                        if matches!(e.body, EventBody::NoteSigned(_)) {
-                            report.notes += 1;
+                        match e.body {
+                            EventBody::NoteSigned(_) => report.notes += 1,
+                            EventBody::NoteDrafted(_) => {}
+                            _ => report.records += 1,
                         }
                         touched.insert(e.case_id);
                     }

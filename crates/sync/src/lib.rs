@@ -78,6 +78,10 @@ pub struct SyncSummary {
     pub conflicts: u32,
     pub notes_sent: u32,
     pub notes_received: u32,
+    /// Other records a clinician would recognise (cases opened, contacts, addenda, changed
+    /// details) sent and received; internal markers such as "a note was started" are not counted.
+    pub records_sent: u32,
+    pub records_received: u32,
     /// The laptop clock minus the central store's, in milliseconds.
     #[ts(type = "number")]
     pub clock_offset_ms: i64,
@@ -290,6 +294,7 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
         }
         summary.pulled += report.stored;
         summary.notes_received += report.notes;
+        summary.records_received += report.records;
         cursor = page.next_cursor;
         if !page.more {
             break;
@@ -347,6 +352,7 @@ fn push_outbox(store: &mut Store, conn: &mut Connection, summary: &mut SyncSumma
         store.acknowledge(&acked)?;
         summary.pushed += acked.len() as u32;
         summary.notes_sent += request.events.iter().filter(|e| matches!(e.body, EventBody::NoteSigned(_))).count() as u32;
+        summary.records_sent += request.events.iter().filter(|e| is_other_record(&e.body)).count() as u32;
     }
 
     Ok(())
@@ -421,6 +427,7 @@ fn verify_cases(store: &mut Store, conn: &mut Connection, summary: &mut SyncSumm
         let report = store.apply_repair(&fetched)?;
         summary.pulled += report.stored;
         summary.notes_received += report.notes;
+        summary.records_received += report.records;
         let missing_on_server: Vec<uuid::Uuid> = local_ids.into_iter().filter(|id| !server_ids.contains(id)).collect();
         summary.resent += store.requeue_own(&missing_on_server)?;
         summary.cases_repaired += 1;
@@ -504,14 +511,18 @@ pub fn clock_warning(offset_ms: i64) -> Option<String> {
     ))
 }
 
+/// Records a clinician would recognise, other than signed notes.
+fn is_other_record(body: &EventBody) -> bool {
+    !matches!(body, EventBody::NoteSigned(_) | EventBody::NoteDrafted(_))
+}
+
 fn plural(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "3 notes sent, 5 received." — what a clinician wants to know, without sync jargon.
 pub fn sentence(s: &SyncSummary) -> String {
-    let other_sent = s.pushed - s.notes_sent;
-    let other_received = s.pulled - s.notes_received;
+    let (other_sent, other_received) = (s.records_sent, s.records_received);
     let mut parts = Vec::new();
     if s.notes_sent > 0 || s.notes_received > 0 {
         parts.push(format!("{} sent, {} received", plural(s.notes_sent, "note", "notes"), s.notes_received));
@@ -541,14 +552,14 @@ mod tests {
 
     #[test]
     fn sentences_a_clinician_understands() {
-        let s = |pushed, notes_sent, pulled, notes_received, conflicts| {
-            sentence(&SyncSummary { pushed, notes_sent, pulled, notes_received, conflicts, ..Default::default() })
+        let s = |notes_sent, records_sent, notes_received, records_received, conflicts| {
+            sentence(&SyncSummary { notes_sent, records_sent, notes_received, records_received, conflicts, ..Default::default() })
         };
         assert_eq!(s(0, 0, 0, 0, 0), "Everything is up to date.");
-        assert_eq!(s(12, 12, 3, 3, 1), "12 notes sent, 3 received; 1 to review.");
-        assert_eq!(s(1, 1, 0, 0, 0), "1 note sent, 0 received.");
-        assert_eq!(s(4, 1, 2, 0, 0), "1 note sent, 0 received; 5 other records updated.");
-        assert_eq!(s(1, 0, 0, 0, 0), "1 other record updated.");
+        assert_eq!(s(12, 0, 3, 0, 1), "12 notes sent, 3 received; 1 to review.");
+        assert_eq!(s(1, 0, 0, 0, 0), "1 note sent, 0 received.");
+        assert_eq!(s(1, 3, 0, 2, 0), "1 note sent, 0 received; 5 other records updated.");
+        assert_eq!(s(0, 1, 0, 0, 0), "1 other record updated.");
     }
 
     #[test]

@@ -17,6 +17,11 @@ already_held: number,
  */
 notes: number, 
 /**
+ * Other records a clinician would recognise among them (not internal markers such as "a
+ * note was started").
+ */
+records: number, 
+/**
  * Events refused because this laptop holds a different event under the same id.
  */
 refused: Array<string>, 

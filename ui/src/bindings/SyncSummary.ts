@@ -17,6 +17,11 @@ pulled: number,
  */
 conflicts: number, notes_sent: number, notes_received: number, 
 /**
+ * Other records a clinician would recognise (cases opened, contacts, addenda, changed
+ * details) sent and received; internal markers such as "a note was started" are not counted.
+ */
+records_sent: number, records_received: number, 
+/**
  * The laptop clock minus the central store's, in milliseconds.
  */
 clock_offset_ms: number, 
