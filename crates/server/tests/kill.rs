@@ -77,17 +77,32 @@ async fn push(client: &reqwest::Client, base: &str, laptop: &Laptop, batch: &[ca
     resp.json().await.map_err(|e| e.to_string())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_killed_mid_push_keeps_every_acknowledged_event_and_no_half_batch() {
+/// A real server binary on a loopback port with one clinician signed in.
+struct Running {
+    dir: tempfile::TempDir,
+    port: u16,
+    base: String,
+    client: reqwest::Client,
+    server: Child,
+    laptop: Laptop,
+}
+
+async fn running_server(client_timeout_secs: u64) -> Running {
     let dir = tempfile::tempdir().unwrap();
     admin(dir.path(), &["init"]);
     admin(dir.path(), &["team", "add", "Test Team Kill"]);
     admin(dir.path(), &["user", "add", "clin.kill", "--team", "Test Team Kill", "--role", "clinician"]);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    let mut server = spawn_server(dir.path(), port).await;
-    let mut laptop = login(&client, &base).await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(client_timeout_secs)).build().unwrap();
+    let server = spawn_server(dir.path(), port).await;
+    let laptop = login(&client, &base).await;
+    Running { dir, port, base, client, server, laptop }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_killed_mid_push_keeps_every_acknowledged_event_and_no_half_batch() {
+    let Running { dir, port, base, client, mut server, mut laptop } = running_server(20).await;
 
     // Batches of 300 events: big enough that a kill lands inside a transaction now and then.
     let (case, opened) = laptop.open_case("Testfamily-Kill");
@@ -191,15 +206,7 @@ async fn pull_ids(client: &reqwest::Client, base: &str, laptop: &Laptop) -> Hash
 /// every event is stored), refuses new work, and exits cleanly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_batch_in_flight_finish() {
-    let dir = tempfile::tempdir().unwrap();
-    admin(dir.path(), &["init"]);
-    admin(dir.path(), &["team", "add", "Test Team Kill"]);
-    admin(dir.path(), &["user", "add", "clin.kill", "--team", "Test Team Kill", "--role", "clinician"]);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-    let mut server = spawn_server(dir.path(), port).await;
-    let mut laptop = login(&client, &base).await;
+    let Running { dir, port, base, client, mut server, mut laptop } = running_server(60).await;
     let (case, opened) = laptop.open_case("Testfamily-Term");
     let mut batch = vec![opened];
     batch.extend((0..1_999).map(|i| laptop.note(case, &format!("Fictional note {i} in a large batch"))));
