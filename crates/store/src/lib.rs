@@ -407,8 +407,7 @@ impl Store {
             outcome: input.outcome,
             location: input.location.filter(|l| !l.trim().is_empty()),
         });
-        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
-        let state = self.case(case_id)?.state;
+        let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         Ok(state.contacts.into_iter().find(|c| c.contact_id == contact_id).expect("just recorded"))
     }
 
@@ -520,12 +519,11 @@ impl Store {
             occurred_on: input.occurred_on,
             text: input.text,
         });
-        self.write(|tx, w, clock| {
-            w.append(tx, clock, input.case_id, body)?;
+        let state = self.write(|tx, w, clock| {
+            let (_, state) = w.append(tx, clock, input.case_id, body)?;
             tx.execute("DELETE FROM drafts WHERE note_id = ?1", [note_id.to_string()])?;
-            Ok(())
+            Ok(state)
         })?;
-        let state = self.case(input.case_id)?.state;
         Ok(state.signed_note(note_id).cloned().expect("just signed"))
     }
 
@@ -543,8 +541,7 @@ impl Store {
             reason: reason.trim().to_string(),
             text: text.to_string(),
         });
-        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
-        let state = self.case(case_id)?.state;
+        let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         let note = state.signed_note(note_id).expect("note exists");
         Ok(note.addenda.iter().find(|a| a.addendum_id == addendum_id).cloned().expect("just added"))
     }
@@ -561,8 +558,7 @@ impl Store {
         let state = self.case(case_id)?.state;
         let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let body = EventBody::DetailChanged(casebook_domain::DetailChanged { field, value, based_on: state.based_on(field) });
-        self.write(|tx, w, clock| w.append(tx, clock, case_id, body).map(|_| ()))?;
-        let state = self.case(case_id)?.state;
+        let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         Ok(state.field(field).cloned().expect("just changed"))
     }
 
@@ -664,7 +660,7 @@ impl Store {
 impl Writer {
     /// Appends one local event: validated, stamped, logged, queued for sending and projected, all
     /// inside the caller's transaction.
-    fn append(&mut self, tx: &Transaction, clock: &dyn WallClock, case_id: Uuid, body: EventBody) -> Result<Event> {
+    fn append(&mut self, tx: &Transaction, clock: &dyn WallClock, case_id: Uuid, body: EventBody) -> Result<(Event, CaseState)> {
         body.validate(clock.today())?;
         let now = clock.now();
         let hlc = self.clock.tick(now.timestamp_millis().max(0) as u64);
@@ -687,8 +683,8 @@ impl Writer {
         )?;
         meta_set(tx, "device_seq", &self.last_device_seq.to_string())?;
         meta_set(tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;
-        projection::refresh_case(tx, case_id)?;
-        Ok(event)
+        let state = projection::refresh_case(tx, case_id)?;
+        Ok((event, state))
     }
 }
 
@@ -838,7 +834,7 @@ impl Store {
                     .execute(params![e.id.to_string(), *seq as i64])?;
             }
             for case_id in &touched {
-                report.conflicts += projection::refresh_case(&tx, *case_id)?;
+                report.conflicts += projection::refresh_case(&tx, *case_id)?.conflicts.len() as u32;
             }
             let hlc = self.writer.clock.last();
             meta_set(&tx, "hlc", &format!("{}.{}", hlc.wall_ms, hlc.counter))?;

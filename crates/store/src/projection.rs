@@ -107,9 +107,9 @@ fn index(tx: &Transaction, body: &str, case_id: &str, kind: &str, ref_id: &str) 
     Ok(tx.last_insert_rowid())
 }
 
-/// Brings one case's projection rows in line with the fold of its events. Returns the number of
-/// open detail conflicts on the case.
-pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<u32> {
+/// Brings one case's projection rows in line with the fold of its events, and returns that fold
+/// so a caller need not fold the case again.
+pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::CaseState> {
     let events = case_events(tx, case_id)?;
     let state = fold(case_id, &events);
     let id = case_id.to_string();
@@ -222,7 +222,7 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<u32> {
             }
         }
     }
-    Ok(state.conflicts.len() as u32)
+    Ok(state)
 }
 
 /// Clears every projection and derives it again from the log, in the caller's transaction.
