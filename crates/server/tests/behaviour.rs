@@ -166,14 +166,7 @@ async fn revoked_device_is_refused_at_once(backend: Backend) {
     let (status, body) = error_body(h.get(&a1, "/v1/pull").await).await;
     assert_eq!((status, body.code.as_str()), (401, "device_revoked"));
     assert!(body.message.contains("will lock"), "{}", body.message);
-    let resp = h
-        .http
-        .post(format!("{}/v1/token", h.base))
-        .json(&TokenRequest { device_id: a1.device_id, device_secret: a1.device_secret.clone() })
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = error_body(resp).await;
+    let (status, body) = error_body(h.renew_token(a1.device_id, &a1.device_secret).await).await;
     assert_eq!((status, body.code.as_str()), (401, "device_revoked"));
     // The clinician's other laptops are unaffected.
     let other = h.login("clin.a1").await;
@@ -189,17 +182,8 @@ async fn expired_token_is_renewed_with_the_device_credential(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let (status, body) = error_body(h.get(&a1, "/v1/pull").await).await;
     assert_eq!((status, body.code.as_str()), (401, "token_expired"));
-    let wrong = TokenRequest { device_id: a1.device_id, device_secret: "0".repeat(64) };
-    let resp = h.http.post(format!("{}/v1/token", h.base)).json(&wrong).send().await.unwrap();
-    assert_eq!(resp.status(), 401);
-    let resp = h
-        .http
-        .post(format!("{}/v1/token", h.base))
-        .json(&TokenRequest { device_id: a1.device_id, device_secret: a1.device_secret.clone() })
-        .send()
-        .await
-        .unwrap();
-    let session: Session = resp.json().await.unwrap();
+    assert_eq!(h.renew_token(a1.device_id, &"0".repeat(64)).await.status(), 401);
+    let session: Session = h.renew_token(a1.device_id, &a1.device_secret).await.json().await.unwrap();
     a1.token = session.access_token;
     assert_eq!(h.get(&a1, "/v1/pull").await.status(), 200);
     assert_eq!(h.get(&a1, "/v1/pull").await.status(), 200);

@@ -149,6 +149,16 @@ impl Harness {
         }
     }
 
+    /// Exchanges a laptop's device credential for a new access token (`POST /v1/token`).
+    pub async fn renew_token(&self, device_id: Uuid, device_secret: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/token", self.base))
+            .json(&TokenRequest { device_id, device_secret: device_secret.to_string() })
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, laptop: &Laptop, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.base)).bearer_auth(&laptop.token).send().await.unwrap()
     }
