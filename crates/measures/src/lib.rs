@@ -1,0 +1,1 @@
+//! Outcome measures: scoring, bands and risk flags.
