@@ -18,7 +18,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 pub const KEYRING_FILE: &str = "keyring.json";
 
-/// The data key, wiped from memory when dropped.
+/// The data key, wiped from memory when dropped (every clone too).
+#[derive(Clone)]
 pub struct DataKey(Zeroizing<[u8; 32]>);
 
 impl DataKey {

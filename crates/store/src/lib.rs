@@ -24,7 +24,7 @@ use casebook_domain::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use keyring::{DataKey, Keyring};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -171,6 +171,9 @@ pub struct Store {
     conn: Connection,
     writer: Writer,
     options: StoreOptions,
+    /// Kept (wiped on drop) so a second handle can be opened without the passphrase: the sync
+    /// runs on its own handle so that autosave never waits for the network.
+    key: DataKey,
 }
 
 fn open_connection(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
@@ -308,11 +311,10 @@ impl Store {
         }
         let key = ring.unlock(passphrase)?;
         let mut conn = open_connection(&db_path, &key, false)?;
-        drop(key);
         Self::from_connection(dir, &mut conn, &ring)?;
         let migrated = schema::migrate_to(&mut conn, schema::LATEST)?;
         let writer = Self::load_writer(&conn)?;
-        let mut store = Store { dir: dir.to_path_buf(), conn, writer, options };
+        let mut store = Store { dir: dir.to_path_buf(), conn, writer, options, key };
         if migrated {
             // A new schema may add projections: derive them from the log, which is the truth.
             store.rebuild_projections()?;
@@ -368,12 +370,28 @@ impl Store {
         self.writer.device_id
     }
 
+    /// Another handle on the same store (its own connection, the same key and identity), for work
+    /// that must not hold up the clinician: the sync. Handles may write at the same time; every
+    /// write transaction takes SQLite's write lock first and re-reads the device counters inside
+    /// it, so sequence numbers stay dense and the clock never goes backwards across handles.
+    pub fn second_handle(&self) -> Result<Store> {
+        let conn = open_connection(&self.dir.join(DATABASE_FILE), &self.key, false)?;
+        let writer = Self::load_writer(&conn)?;
+        Ok(Store { dir: self.dir.clone(), conn, writer, options: self.options.clone(), key: self.key.clone() })
+    }
+
+    /// Starts a write transaction holding SQLite's write lock from the start, so that two handles
+    /// never both read and then fail to upgrade (which SQLite reports as busy without waiting).
+    fn begin_write(conn: &mut Connection) -> Result<Transaction<'_>> {
+        Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
     /// Runs `f` in one transaction; if anything fails, the writer's counters are put back so the
     /// next event gets the sequence number this one would have had.
     fn write<T>(&mut self, f: impl FnOnce(&Transaction, &mut Writer, &dyn WallClock) -> Result<T>) -> Result<T> {
         let snapshot = self.writer.clone();
-        let tx = self.conn.transaction()?;
-        let result = f(&tx, &mut self.writer, self.options.clock.as_ref()).and_then(|v| {
+        let tx = Self::begin_write(&mut self.conn)?;
+        let result = self.writer.catch_up(&tx).and_then(|()| f(&tx, &mut self.writer, self.options.clock.as_ref())).and_then(|v| {
             tx.commit()?;
             Ok(v)
         });
@@ -634,7 +652,7 @@ impl Store {
 
     /// Throws away every projection and derives it again from the event log.
     pub fn rebuild_projections(&mut self) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = Self::begin_write(&mut self.conn)?;
         projection::rebuild(&tx, self.options.clock.now())?;
         tx.commit()?;
         Ok(())
@@ -658,6 +676,17 @@ impl Store {
 }
 
 impl Writer {
+    /// Takes in what another handle on the same store has written since this one last looked:
+    /// its device sequence and its clock (raised by events it received).
+    fn catch_up(&mut self, tx: &Transaction) -> Result<()> {
+        let stored = Store::load_writer(tx)?;
+        self.last_device_seq = self.last_device_seq.max(stored.last_device_seq);
+        if stored.clock.last() > self.clock.last() {
+            self.clock = HybridClock::new(stored.clock.last(), self.clock.max_drift_ms());
+        }
+        Ok(())
+    }
+
     /// Appends one local event: validated, stamped, logged, queued for sending and projected, all
     /// inside the caller's transaction.
     fn append(&mut self, tx: &Transaction, clock: &dyn WallClock, case_id: Uuid, body: EventBody) -> Result<(Event, CaseState)> {
@@ -771,7 +800,7 @@ impl Store {
     /// Removes acknowledged events from the outbox and records the central store's sequence
     /// numbers for them, in one transaction.
     pub fn acknowledge(&mut self, acked: &[(Uuid, u64)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = Self::begin_write(&mut self.conn)?;
         {
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?;
             let mut seq = tx.prepare_cached("INSERT OR REPLACE INTO server_seq (event_id, seq) VALUES (?1, ?2)")?;
@@ -800,7 +829,8 @@ impl Store {
     fn apply_remote_inner(&mut self, events: &[(u64, Event)], cursor: Option<(&str, &str)>) -> Result<ApplyReport> {
         let wall_ms = self.options.clock.now().timestamp_millis().max(0) as u64;
         let snapshot = self.writer.clone();
-        let tx = self.conn.transaction()?;
+        let tx = Self::begin_write(&mut self.conn)?;
+        self.writer.catch_up(&tx)?;
         let mut report = ApplyReport::default();
         let mut touched = std::collections::BTreeSet::new();
         let result = (|| -> Result<()> {
@@ -911,7 +941,7 @@ impl Store {
         if count("SELECT count(*) FROM drafts WHERE case_id = ?1")? > 0 {
             return Ok(PurgeOutcome::DraftOpen);
         }
-        let tx = self.conn.transaction()?;
+        let tx = Self::begin_write(&mut self.conn)?;
         tx.execute("INSERT INTO case_purge (case_id) VALUES (?1)", [&id])?;
         tx.execute("INSERT INTO projection_rebuild (started_at) VALUES ('purge')", [])?;
         tx.execute_batch(&format!(
@@ -932,7 +962,7 @@ impl Store {
     /// Puts this laptop's own events back in the outbox: the central store has lost them (it was
     /// restored from an older backup) and they must be sent again. Returns how many were queued.
     pub fn requeue_own(&mut self, event_ids: &[Uuid]) -> Result<u32> {
-        let tx = self.conn.transaction()?;
+        let tx = Self::begin_write(&mut self.conn)?;
         let mut queued = 0;
         {
             let mut insert = tx.prepare_cached(

@@ -368,3 +368,53 @@ fn a_detail_changed_on_two_laptops_is_a_conflict_until_someone_chooses() {
     let err = a.change_detail(case, Phone, Some("call me".into())).unwrap_err();
     assert!(err.to_string().contains("Phone number is not in a form Casebook can use"), "{err}");
 }
+
+/// The app writes on one handle while the sync writes on another (so autosave never waits for
+/// the network). Interleaved writes from both must keep the device sequence dense and unique, and
+/// a clock raised by what the sync received must carry over to the next local note.
+#[test]
+fn two_handles_writing_at_once_keep_the_sequence_dense_and_the_clock_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = FixedClock::at("2026-11-24T10:00:00Z");
+    let mut app = Store::create_with(dir.path(), PASSPHRASE, USER, options(clock.clone())).unwrap();
+    let case = app.open_case(family("Testfamily")).unwrap().case_id;
+    let mut sync = app.second_handle().unwrap();
+
+    let writer = std::thread::spawn(move || {
+        for i in 0..40 {
+            app.save_draft(DraftInput { text: format!("autosaved {i}"), ..draft_input(case) }).unwrap();
+            app.sign_note(DraftInput { text: format!("note {i}"), ..draft_input(case) }).unwrap();
+        }
+        app
+    });
+    for i in 0..40 {
+        sync.record_contact(case, casebook_store::ContactInput {
+            date: day("2026-11-23"),
+            contact_type: casebook_domain::ContactType::Telephone,
+            outcome: casebook_domain::AttendanceOutcome::Attended,
+            location: None,
+        })
+        .unwrap_or_else(|e| panic!("write {i} on the second handle: {e}"));
+    }
+    let mut app = writer.join().unwrap();
+
+    let mut seqs: Vec<u64> = app.case_events(case).unwrap().iter().map(|e| e.device_seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "one dense run of sequence numbers");
+
+    // A colleague's event from an hour ahead arrives through the sync handle; the app's next
+    // note must still sort after it.
+    let mut other = Store::create_with(
+        tempfile::tempdir().unwrap().path(),
+        PASSPHRASE,
+        "other.clinician",
+        options(FixedClock::at("2026-11-24T11:00:00Z")),
+    )
+    .unwrap();
+    let theirs = other.open_case(family("Otherfamily")).unwrap().case_id;
+    let events: Vec<_> = other.case_events(theirs).unwrap().into_iter().map(|e| (1, e)).collect();
+    sync.apply_remote(&events, "test_cursor", "1-1").unwrap();
+    let mine = app.sign_note(DraftInput { text: "after the sync".into(), ..draft_input(case) }).unwrap();
+    let mine = app.case_events(case).unwrap().into_iter().find(|e| e.id == mine.event_id).unwrap();
+    assert!(mine.hlc > events[0].1.hlc, "the app's clock moved past what the sync handle received");
+}
