@@ -33,17 +33,25 @@ fn run_sync(app: &AppHandle, options: SyncOptions) -> Result<SyncSummary, String
     let state = app.state::<AppState>();
     let _one = state.sync.running.try_lock().map_err(|_| ALREADY_RUNNING.to_string())?;
     let _ = app.emit(SYNC_STARTED, ());
-    let result = {
-        let mut guard = state.store();
-        let store = match guard.as_mut() {
-            Some(s) => s,
-            None => {
-                let _ = app.emit(SYNC_FAILED, LOCKED);
-                return Err(LOCKED.to_string());
-            }
-        };
-        casebook_sync::sync_with(store, options)
+    // The sync gets its own handle on the store, so the clinician's typing and autosave never wait
+    // for the network. The main lock is held only long enough to open it.
+    let handle = state.store().as_ref().map(|store| store.second_handle());
+    let mut store = match handle {
+        Some(Ok(store)) => store,
+        Some(Err(e)) => {
+            let sentence = format!("Casebook could not start sending and receiving ({e}). Nothing was lost; try again.");
+            let _ = app.emit(SYNC_FAILED, &sentence);
+            return Err(sentence);
+        }
+        None => {
+            let _ = app.emit(SYNC_FAILED, LOCKED);
+            return Err(LOCKED.to_string());
+        }
     };
+    let result = casebook_sync::sync_with(&mut store, options);
+    // The key goes with the handle: locking during a sync leaves it in memory no longer than the
+    // sync's own timeouts.
+    drop(store);
     match result {
         Ok(summary) => {
             let _ = app.emit(SYNC_FINISHED, &summary);
@@ -81,9 +89,14 @@ pub async fn sync_sign_in(
     let handle = app.clone();
     let signed_in = tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
-        let mut guard = state.store();
-        let store = guard.as_mut().ok_or_else(|| LOCKED.to_string())?;
-        casebook_sync::login(store, &server_url, &username, &password, &device_name()).map_err(|e| e.to_string())
+        // Signing in talks to the network: do it on a handle of its own, as the sync does.
+        let mut store = state
+            .store()
+            .as_ref()
+            .ok_or_else(|| LOCKED.to_string())?
+            .second_handle()
+            .map_err(|e| e.to_string())?;
+        casebook_sync::login(&mut store, &server_url, &username, &password, &device_name()).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| format!("Signing in stopped unexpectedly ({e})."))??;

@@ -6,7 +6,9 @@ use casebook_store::{DraftInput, Store};
 use casebook_sync::{login, status, sync, SyncError};
 
 mod common;
+mod fault;
 use common::*;
+use fault::{Fault, FaultProxy};
 
 fn note(store: &mut Store, case_id: uuid::Uuid, text: &str) -> casebook_domain::SignedNote {
     store
@@ -295,4 +297,51 @@ fn one_clinician_on_two_laptops_editing_the_same_case_offline() {
     assert_eq!(sync(&mut office).unwrap().conflicts, 0);
     assert_eq!(office.case(case).unwrap().state, home.case(case).unwrap().state);
     assert_eq!(office.case(case).unwrap().state.field(Phone).unwrap().value.as_deref(), Some("07700 900333"));
+}
+
+/// The app syncs on a second handle on the store, so a sync stuck on a slow network never keeps
+/// the clinician from typing: autosave and signing finish while the sync is still waiting.
+#[test]
+fn the_clinician_keeps_writing_while_a_slow_sync_waits_on_the_network() {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let c = central(ServiceConfig::default());
+    let proxy = FaultProxy::start(&c.url, |_| Fault::Forward);
+    let (_d, mut app) = laptop("clin.one");
+    login(&mut app, &proxy.url, "clin.one", PASSWORD, "Test laptop").unwrap();
+    let case = app.open_case(CaseOpened { family_name: "Testfamily-Slow".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    note(&mut app, case, "Written before the sync");
+
+    proxy.set_plan(|_| Fault::Hold);
+    let mut sync_handle = app.second_handle().unwrap();
+    let syncing = std::thread::spawn(move || sync(&mut sync_handle));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while proxy.held.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the sync never reached the network");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    let (done, finished) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let mut input = DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: chrono::Local::now().date_naive(), text: String::new() };
+        for word in ["Baby", "settled", "during", "the", "visit"] {
+            input.text = format!("{} {word}", input.text).trim().to_string();
+            input.note_id = Some(app.save_draft(input.clone()).unwrap().note_id);
+        }
+        app.sign_note(input).unwrap();
+        done.send(()).unwrap();
+        app
+    });
+    finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("autosave and signing waited for the network");
+    assert!(proxy.held.load(Ordering::SeqCst) > 0, "the sync was still waiting while the clinician wrote");
+
+    proxy.release();
+    syncing.join().unwrap().unwrap();
+    let mut app = writer.join().unwrap();
+    sync(&mut app).unwrap();
+    assert_eq!(status(&app).unwrap().waiting, 0, "what was written during the sync is sent by the next one");
+    let held_here = app.case_events(case).unwrap().len() as u64;
+    assert_eq!(c.runtime.block_on(c.storage.event_count()).unwrap(), held_here, "every event once on the server");
 }

@@ -23,6 +23,8 @@ pub enum Fault {
     CutAfterCommit,
     /// The request reaches the server twice; the laptop hears the second answer.
     Duplicate,
+    /// The request waits (a very slow network) until the test calls `release`, then goes through.
+    Hold,
 }
 
 pub struct FaultProxy {
@@ -30,6 +32,9 @@ pub struct FaultProxy {
     /// Decides the fate of each request from a counter, so a test seed reproduces the same faults.
     plan: Arc<Mutex<Box<dyn FnMut(u64) -> Fault + Send>>>,
     pub requests: Arc<AtomicU64>,
+    /// How many requests are waiting under `Fault::Hold` right now.
+    pub held: Arc<AtomicU64>,
+    released: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
@@ -95,7 +100,9 @@ impl FaultProxy {
         let plan: Arc<Mutex<Box<dyn FnMut(u64) -> Fault + Send>>> = Arc::new(Mutex::new(Box::new(plan)));
         let requests = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (p, r, s) = (plan.clone(), requests.clone(), stop.clone());
+        let held = Arc::new(AtomicU64::new(0));
+        let released = Arc::new(AtomicBool::new(false));
+        let (p, r, s, h, rel) = (plan.clone(), requests.clone(), stop.clone(), held.clone(), released.clone());
         thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 let (mut client, _) = match listener.accept() {
@@ -107,6 +114,7 @@ impl FaultProxy {
                 };
                 client.set_nonblocking(false).ok();
                 let (plan, requests, upstream) = (p.clone(), r.clone(), upstream.clone());
+                let (held, released) = (h.clone(), rel.clone());
                 thread::spawn(move || {
                     let Some((head, body)) = read_request(&mut client) else { return };
                     let n = requests.fetch_add(1, Ordering::SeqCst);
@@ -123,6 +131,14 @@ impl FaultProxy {
                             forward(&upstream, &head, &body, false);
                             forward(&upstream, &head, &body, false)
                         }
+                        Fault::Hold => {
+                            held.fetch_add(1, Ordering::SeqCst);
+                            while !released.load(Ordering::SeqCst) {
+                                thread::sleep(Duration::from_millis(5));
+                            }
+                            held.fetch_sub(1, Ordering::SeqCst);
+                            forward(&upstream, &head, &body, false)
+                        }
                     };
                     if let Some(bytes) = response {
                         let _ = client.write_all(&bytes);
@@ -131,7 +147,12 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { url, plan, requests, stop }
+        FaultProxy { url, plan, requests, held, released, stop }
+    }
+
+    /// Lets every held request (and any later one) through.
+    pub fn release(&self) {
+        self.released.store(true, Ordering::SeqCst);
     }
 
     pub fn set_plan(&self, plan: impl FnMut(u64) -> Fault + Send + 'static) {
