@@ -1,13 +1,31 @@
 //! Casebook's clinical domain, as pure code.
 //!
+//! - [`age`]: infants' ages (and corrected age for prematurity) and weeks of pregnancy, from dates.
 //! - [`clock`]: the hybrid logical clock that orders events without trusting a laptop's wall clock.
 //! - [`event`]: the immutable event envelope, the event kinds and their validation.
 //! - [`fold`]: the deterministic fold from a case's events to its current state.
+//! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
+//! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
+//! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
+pub mod age;
 pub mod clock;
 pub mod event;
 pub mod fold;
+pub mod nhs_number;
+pub mod profile;
+pub mod vocab;
 
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
 pub use event::*;
 pub use fold::*;
+pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use profile::{
+    check_eligibility, AgeLimit, CrisisRoute, Eligibility, EligibilityResult, ProfileError, ReferralFacts, ResidenceRule,
+    ServiceProfile,
+};
+pub use vocab::{
+    can_move, check_move, next_statuses, ConsultationOutcome, ReasonGroup, ReferralReason, ReferralStatus, ReferrerRole,
+    StatusError, ThriveGroup,
+};
