@@ -1,0 +1,255 @@
+//! Totals, severity bands, risk flags and change for the four questionnaires.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::MeasureError;
+use crate::kind::MeasureKind;
+use crate::spec::{spec, Spec};
+
+/// A severity band as shown to the clinician.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Band {
+    pub label: String,
+    /// 0 is the lowest band (below any threshold); higher is more severe. The top level differs
+    /// by measure (PHQ-9 4, GAD-7 3, EPDS 2, CORE-10 5), so compare levels only within a measure.
+    pub level: u8,
+}
+
+/// A band with the totals it covers, so a UI or report can print the scale beside a score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BandRange {
+    pub min: u8,
+    pub max: u8,
+    pub band: Band,
+}
+
+/// An answer that must be acted on whatever the total says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RiskFlag {
+    /// 1-based item number on the form.
+    pub item: u8,
+    /// The score entered for that item.
+    pub value: u8,
+    pub message: String,
+}
+
+/// A scored questionnaire. The responses are kept as entered so the score can be re-derived and
+/// checked later (for example after a change to a band table) without trusting the stored total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Scored {
+    pub kind: MeasureKind,
+    /// The responses as entered, before any reversal.
+    pub items: Vec<u8>,
+    pub total: u8,
+    pub max: u8,
+    pub band: Band,
+    pub risk_flags: Vec<RiskFlag>,
+}
+
+/// Which way something moved. For the questionnaires a lower score is better; for GBO a higher one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChangeDirection {
+    Better,
+    Same,
+    Worse,
+}
+
+/// How a questionnaire moved between two administrations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Change {
+    pub kind: MeasureKind,
+    pub earlier_total: u8,
+    pub later_total: u8,
+    /// Later minus earlier, so a negative number is a fall in symptoms (an improvement).
+    pub difference: i16,
+    pub earlier_band: Band,
+    pub later_band: Band,
+    /// Whether the severity band moved, and which way.
+    pub band_movement: ChangeDirection,
+    /// The change in total needed before it is unlikely to be measurement error.
+    pub reliable_change_threshold: u8,
+    /// `Same` unless the total moved by at least the threshold: a band change on its own can be
+    /// a one-point wobble across an edge, and should not be reported as improvement.
+    pub reliable: ChangeDirection,
+}
+
+fn questionnaire(kind: MeasureKind) -> Result<&'static Spec, MeasureError> {
+    spec(kind).ok_or(MeasureError::NotItemScored { kind })
+}
+
+/// The band for a total that is already known to be in range.
+fn band_of(s: &Spec, total: u8) -> Band {
+    let (level, b) = s
+        .bands
+        .iter()
+        .enumerate()
+        .find(|(_, b)| (b.min..=b.max).contains(&total))
+        .expect("bands cover every total from 0 to the maximum");
+    Band {
+        label: b.label.to_string(),
+        level: level as u8,
+    }
+}
+
+/// The severity bands of a questionnaire, least severe first. Empty for GBO.
+pub fn bands(kind: MeasureKind) -> Vec<BandRange> {
+    spec(kind)
+        .map(|s| {
+            s.bands
+                .iter()
+                .enumerate()
+                .map(|(level, b)| BandRange {
+                    min: b.min,
+                    max: b.max,
+                    band: Band {
+                        label: b.label.to_string(),
+                        level: level as u8,
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The band a total falls in, or `None` if the total is impossible for the measure (or GBO).
+pub fn band_for(kind: MeasureKind, total: u8) -> Option<Band> {
+    let s = spec(kind)?;
+    (total <= s.max_total()).then(|| band_of(s, total))
+}
+
+/// Validates and scores one administration of a questionnaire.
+///
+/// `items` are the responses in form order, as entered: for CORE-10 that means the raw answer to
+/// items 2 and 3 (0 = Not at all … 4 = Most or all of the time), which are reversed here; for
+/// EPDS it means each item's score as printed on the form. Risk flags are raised from the raw
+/// answer, independently of the total, because a low total must never hide a risk answer.
+pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
+    let s = questionnaire(kind)?;
+    if items.len() != usize::from(s.items) {
+        return Err(MeasureError::WrongItemCount {
+            kind,
+            expected: s.items.into(),
+            got: items.len(),
+        });
+    }
+    if let Some((i, &value)) = items.iter().enumerate().find(|(_, &v)| v > s.item_max) {
+        return Err(MeasureError::ItemOutOfRange {
+            kind,
+            item: i as u8 + 1,
+            value,
+            max: s.item_max,
+        });
+    }
+
+    let total: u8 = items
+        .iter()
+        .zip(1u8..)
+        .map(|(&raw, n)| {
+            if s.reversed.contains(&n) {
+                s.item_max - raw
+            } else {
+                raw
+            }
+        })
+        .sum();
+
+    let risk_flags = s
+        .risk_item
+        .and_then(|n| {
+            let value = items[usize::from(n) - 1];
+            (value >= 1).then(|| RiskFlag {
+                item: n,
+                value,
+                message: format!(
+                    "{} item {n} scored {value}: the parent reports {}. Follow the service's risk \
+                     procedure and crisis route.",
+                    kind.label(),
+                    s.risk_meaning
+                ),
+            })
+        })
+        .into_iter()
+        .collect();
+
+    Ok(Scored {
+        kind,
+        items: items.to_vec(),
+        total,
+        max: s.max_total(),
+        band: band_of(s, total),
+        risk_flags,
+    })
+}
+
+fn direction_lower_is_better(earlier: i16, later: i16) -> ChangeDirection {
+    match later.cmp(&earlier) {
+        std::cmp::Ordering::Less => ChangeDirection::Better,
+        std::cmp::Ordering::Equal => ChangeDirection::Same,
+        std::cmp::Ordering::Greater => ChangeDirection::Worse,
+    }
+}
+
+/// How a questionnaire moved from `earlier` to `later`.
+///
+/// Both records are re-scored from their stored responses rather than trusting their totals,
+/// because a `Scored` may have come back from storage or another device. It is an error to
+/// compare two different measures, or either with `kind` differing from the records.
+pub fn change(kind: MeasureKind, earlier: &Scored, later: &Scored) -> Result<Change, MeasureError> {
+    if earlier.kind != later.kind {
+        return Err(MeasureError::DifferentMeasures {
+            earlier: earlier.kind,
+            later: later.kind,
+        });
+    }
+    if earlier.kind != kind {
+        return Err(MeasureError::DifferentMeasures {
+            earlier: kind,
+            later: earlier.kind,
+        });
+    }
+    let s = questionnaire(kind)?;
+    let before = score(kind, &earlier.items)?;
+    let after = score(kind, &later.items)?;
+
+    let difference = i16::from(after.total) - i16::from(before.total);
+    let reliable = if difference.unsigned_abs() >= u16::from(s.reliable_change) {
+        direction_lower_is_better(before.total.into(), after.total.into())
+    } else {
+        ChangeDirection::Same
+    };
+    Ok(Change {
+        kind,
+        earlier_total: before.total,
+        later_total: after.total,
+        difference,
+        band_movement: direction_lower_is_better(before.band.level.into(), after.band.level.into()),
+        earlier_band: before.band,
+        later_band: after.band,
+        reliable_change_threshold: s.reliable_change,
+        reliable,
+    })
+}
+
+/// The change in total a questionnaire needs before it counts as reliable. `None` for GBO, whose
+/// threshold is per goal (see [`crate::GOAL_RELIABLE_CHANGE`]).
+pub fn reliable_change_threshold(kind: MeasureKind) -> Option<u8> {
+    spec(kind).map(|s| s.reliable_change)
+}
+
+/// The highest possible total. `None` for GBO.
+pub fn max_total(kind: MeasureKind) -> Option<u8> {
+    spec(kind).map(Spec::max_total)
+}
+
+/// How many item scores the questionnaire takes. `None` for GBO.
+pub fn item_count(kind: MeasureKind) -> Option<usize> {
+    spec(kind).map(|s| s.items.into())
+}
