@@ -9,6 +9,6 @@ stage "Building the app (UI + Tauri shell)"
 cd "$ROOT/ui"
 npm run --silent tauri -- build --debug --no-bundle --ci
 
-stage "Building the central store (casebook-server, used by the E2E sync steps and run.sh)"
+stage "Building the central store and the casebook command (used by the E2E sync steps and run.sh)"
 cd "$ROOT"
-cargo build -p casebook-server
+cargo build -p casebook-server -p casebook-cli

@@ -21,8 +21,9 @@ PACKAGES=(
   librsvg2-bin
 )
 # Tests: a virtual display, a private session bus, the WebKit WebDriver, image tools for artefacts,
+# python3-xlib (to press a window's close button with no window manager),
 # and PostgreSQL for the central store's second backend (scripts/postgres.sh runs a private cluster).
-TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils postgresql)
+TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils postgresql python3-xlib)
 [ "$WITH_TESTS" -eq 1 ] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 stage "System packages"

@@ -423,6 +423,8 @@ const SERVER_PORT = Number(process.env.E2E_SERVER_PORT ?? PORT + 40000);
 const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`;
 const DEMO_PASSWORD = "demo-password-not-for-real-use";
 const SYNC_FAMILY = "Syncfamily-E2E";
+const CLI_BIN = path.join(root, "target/debug/casebook");
+const UNSENT_NOTE = "A second visit note, signed but not yet sent.";
 const SYNC_NOTE = "Visit at the family hub. Keyword: harbour. Written on the clinician's laptop.";
 let server;
 
@@ -431,7 +433,7 @@ after(() => {
 });
 
 /** A fresh app with its own data folder and home, as if on another laptop. */
-async function laptop(name) {
+async function laptop(name, extraEnv = {}) {
   await stopDriver();
   const home = path.join(scratch, name, "home");
   mkdirSync(home, { recursive: true });
@@ -442,6 +444,7 @@ async function laptop(name) {
     XDG_DATA_HOME: path.join(home, ".local/share"),
     XDG_CACHE_HOME: path.join(home, ".cache"),
     CASEBOOK_DEFAULT_SERVER: SERVER_URL,
+    ...extraEnv,
   });
   await newSession();
 }
@@ -536,8 +539,8 @@ step("sync: a second laptop signed in as demo.lead receives the note", async () 
   assert.match(await session.bodyText(), /Signed by demo\.clinician/);
 });
 
-async function unlockLaptop(name) {
-  await laptop(name);
+async function unlockLaptop(name, extraEnv = {}) {
+  await laptop(name, extraEnv);
   await session.waitForText("Casebook is locked");
   await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
   await session.waitForText("Your caseload", 30_000);
@@ -580,7 +583,7 @@ step("sync: the phone changed on both laptops shows as Details to review, and is
 
 step("sync: Lock warns about signed notes not yet sent (Cancel, then Lock anyway)", async () => {
   await (await button("Write a note")).click();
-  await (await session.waitForElement("#note-text")).type("A second visit note, signed but not yet sent.");
+  await (await session.waitForElement("#note-text")).type(UNSENT_NOTE);
   await session.waitFor("the editor to say Saved", async () => /^Saved at/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
   await (await button("Sign note…")).click();
   await (await button("Sign note", "//dialog")).click();
@@ -594,4 +597,58 @@ step("sync: Lock warns about signed notes not yet sent (Cancel, then Lock anyway
   await (await button("Lock")).click();
   await (await button("Lock anyway", "//dialog")).click();
   await session.waitForText("Casebook is locked");
+});
+
+/** The `casebook` command on one of the E2E laptops' data folders (the app must not be running). */
+function cli(name, args) {
+  const out = execFileSync(CLI_BIN, ["--data", path.join(scratch, name, "data"), ...args, "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, CASEBOOK_PASSPHRASE: PASSPHRASE },
+  });
+  return JSON.parse(out);
+}
+
+/** Press the window's close button (WM_DELETE_WINDOW; there is no window manager under Xvfb). */
+function pressCloseButton() {
+  execFileSync("/usr/bin/python3", [path.join(here, "close-window.py"), "Casebook"]);
+}
+
+step("sync: closing the window warns about signed notes not yet sent (Cancel, then Close anyway)", async () => {
+  await unlockLaptop("clinician");
+  pressCloseButton();
+  await session.waitForText("Close Casebook?");
+  await session.waitForText("1 signed note has not been sent to the central store yet.");
+  await screenshot("close-warning");
+  await (await button("Cancel", "//dialog")).click();
+  await session.waitFor("the dialog to close", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  assert.match(await session.bodyText(), /Your caseload/, "Cancel keeps Casebook open");
+  pressCloseButton();
+  const closeAnyway = await button("Close anyway", "//dialog");
+  // The click closes the app, so WebDriver may not hear back from it.
+  await closeAnyway.click().catch(() => {});
+  await session.waitFor("the app to exit", async () => appPids(driver.pid).length === 0, 15_000);
+  await stopDriver();
+  // Closed, not lost: the note is still on this laptop, waiting to be sent.
+  const status = cli("clinician", ["status"]);
+  assert.equal(status.unsent_notes, 1, JSON.stringify(status));
+});
+
+step("sync: an automatic sync brings a colleague's note onto the open case without disturbing a note being written", async () => {
+  await unlockLaptop("lead", { CASEBOOK_SYNC_SECONDS: "3" });
+  await (await button(SYNC_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === SYNC_FAMILY);
+  assert.doesNotMatch(await session.bodyText(), new RegExp(UNSENT_NOTE));
+  await (await button("Write a note")).click();
+  const typing = "The lead's own note, half written while the sync runs";
+  await (await session.waitForElement("#note-text")).type(typing);
+  // The clinician's laptop connects (here through the casebook command) and sends its note.
+  const sent = cli("clinician", ["sync"]);
+  assert.equal(sent.notes_sent, 1, JSON.stringify(sent));
+  await session.waitForText(UNSENT_NOTE, 30_000);
+  await session.waitForText("0 notes sent, 1 received", 10_000);
+  assert.equal(await (await session.find("#note-text")).property("value"), typing, "the note being written is untouched");
+  await screenshot("auto-sync-arrived");
+  // A summary with nothing to act on goes away by itself.
+  await session.waitFor("the sync summary to go", async () => !(await session.execute("return !!document.querySelector('[data-testid=sync-result]');")), 20_000);
+  await indicator(/^Up to date at \d\d:\d\d$/);
 });
