@@ -5,6 +5,7 @@
 //! (same id, same hash) from a forgery or a corruption (same id, different hash).
 
 use crate::clock::Hlc;
+use crate::record::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -50,9 +51,43 @@ pub enum EventBody {
     NoteSigned(NoteSigned),
     AddendumAdded(AddendumAdded),
     DetailChanged(DetailChanged),
+    ReferralReceived(ReferralReceived),
+    ReferralStatusChanged(ReferralStatusChanged),
+    ConsultationRecorded(ConsultationRecorded),
+    PersonRecorded(PersonRecorded),
+    ContactPlanned(ContactPlanned),
+    MeasureRecorded(MeasureRecorded),
+    RiskAssessed(RiskAssessed),
+    AlertRaised(AlertRaised),
+    AlertCleared(AlertCleared),
+    TaskAdded(TaskAdded),
+    TaskCompleted(TaskCompleted),
+    CaseDischarged(CaseDischarged),
 }
 
 impl EventBody {
+    /// Every kind this version reads, in the order they were added.
+    pub const KINDS: [&'static str; 18] = [
+        "case_opened",
+        "contact_recorded",
+        "note_drafted",
+        "note_signed",
+        "addendum_added",
+        "detail_changed",
+        "referral_received",
+        "referral_status_changed",
+        "consultation_recorded",
+        "person_recorded",
+        "contact_planned",
+        "measure_recorded",
+        "risk_assessed",
+        "alert_raised",
+        "alert_cleared",
+        "task_added",
+        "task_completed",
+        "case_discharged",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::CaseOpened(_) => "case_opened",
@@ -61,6 +96,18 @@ impl EventBody {
             EventBody::NoteSigned(_) => "note_signed",
             EventBody::AddendumAdded(_) => "addendum_added",
             EventBody::DetailChanged(_) => "detail_changed",
+            EventBody::ReferralReceived(_) => "referral_received",
+            EventBody::ReferralStatusChanged(_) => "referral_status_changed",
+            EventBody::ConsultationRecorded(_) => "consultation_recorded",
+            EventBody::PersonRecorded(_) => "person_recorded",
+            EventBody::ContactPlanned(_) => "contact_planned",
+            EventBody::MeasureRecorded(_) => "measure_recorded",
+            EventBody::RiskAssessed(_) => "risk_assessed",
+            EventBody::AlertRaised(_) => "alert_raised",
+            EventBody::AlertCleared(_) => "alert_cleared",
+            EventBody::TaskAdded(_) => "task_added",
+            EventBody::TaskCompleted(_) => "task_completed",
+            EventBody::CaseDischarged(_) => "case_discharged",
         }
     }
 
@@ -197,6 +244,20 @@ pub struct ContactRecorded {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    // Added with the whole case record; empty on contacts recorded before, so their content
+    // hashes are unchanged.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<chrono::NaiveTime>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<u16>,
+    /// Who was there, as the clinician writes it ("Mum, baby, health visitor").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<String>,
+    /// Interventions used in the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<String>,
 }
 
 /// A clinician has started a note. The text itself stays in the author's private, mutable draft
@@ -290,6 +351,12 @@ pub enum ValidationError {
     DueDateAndInfant,
     #[error("{field} is not in a form Casebook can use: {why}")]
     Malformed { field: &'static str, why: &'static str },
+    /// A rule of the record, said as the whole sentence after "Casebook could not save this: ".
+    #[error("{why}")]
+    Rule { why: &'static str },
+    /// An outcome measure's items do not fit the measure (the measure's own sentence).
+    #[error("{message}")]
+    Measure { message: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -304,7 +371,7 @@ pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_NOTE_LEN: usize = 100_000;
 pub const MAX_REASON_LEN: usize = 1_000;
 
-fn required(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(ValidationError::Empty { field });
@@ -316,14 +383,14 @@ fn required(field: &'static str, value: &str, max: usize) -> Result<(), Validati
     Ok(())
 }
 
-fn optional(field: &'static str, value: &Option<String>, max: usize) -> Result<(), ValidationError> {
+pub(crate) fn optional(field: &'static str, value: &Option<String>, max: usize) -> Result<(), ValidationError> {
     match value {
         Some(v) => required(field, v, max),
         None => Ok(()),
     }
 }
 
-fn not_future(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), ValidationError> {
+pub(crate) fn not_future(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), ValidationError> {
     if date > today {
         return Err(ValidationError::InFuture { field, date });
     }
@@ -377,7 +444,14 @@ impl EventBody {
             }
             EventBody::ContactRecorded(c) => {
                 not_future("Contact date", c.date, today)?;
-                optional("Location", &c.location, MAX_NAME_LEN)
+                optional("Location", &c.location, MAX_NAME_LEN)?;
+                if c.duration_minutes == Some(0) || c.duration_minutes.is_some_and(|m| m > 12 * 60) {
+                    return Err(ValidationError::Rule { why: "the duration should be between 1 minute and 12 hours" });
+                }
+                for a in c.attendees.iter().chain(&c.interventions) {
+                    required("Attendees and interventions", a, MAX_NAME_LEN)?;
+                }
+                Ok(())
             }
             EventBody::NoteDrafted(n) => not_future("Date of the contact", n.occurred_on, today),
             EventBody::NoteSigned(n) => {
@@ -404,6 +478,18 @@ impl EventBody {
                     (Some(v), _) => required(label, v, MAX_NAME_LEN),
                 }
             }
+            EventBody::ReferralReceived(r) => validate_referral(r, today),
+            EventBody::ReferralStatusChanged(r) => validate_status(r, today),
+            EventBody::ConsultationRecorded(c) => validate_consultation(c, today),
+            EventBody::PersonRecorded(p) => validate_person(p, today),
+            EventBody::ContactPlanned(c) => validate_planned(c),
+            EventBody::MeasureRecorded(m) => validate_measure(m, today),
+            EventBody::RiskAssessed(r) => validate_risk(r, today),
+            EventBody::AlertRaised(a) => required("Alert", &a.text, MAX_REASON_LEN),
+            EventBody::AlertCleared(a) => required("Reason for clearing the alert", &a.reason, MAX_REASON_LEN),
+            EventBody::TaskAdded(t) => validate_task(t),
+            EventBody::TaskCompleted(_) => Ok(()),
+            EventBody::CaseDischarged(d) => validate_discharge(d, today),
         }
     }
 }
@@ -591,6 +677,10 @@ mod tests {
             contact_type: ContactType::HomeVisit,
             outcome: AttendanceOutcome::Attended,
             location: None,
+            started_at: None,
+            duration_minutes: None,
+            attendees: vec![],
+            interventions: vec![],
         });
         assert_eq!(
             future.validate(today).unwrap_err().to_string(),

@@ -8,6 +8,8 @@
 
 use crate::clock::Hlc;
 use crate::event::{AttendanceOutcome, ContactType, DetailField, Event, EventBody, Infant, Person};
+use crate::record::{CaseRecord, RecordFold, Written};
+use crate::vocab::ReferralStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -35,6 +37,8 @@ pub struct CaseState {
     pub chronology: Vec<ChronologyEntry>,
     /// When the most recent event was written, for "last activity".
     pub last_recorded_at: Option<DateTime<Utc>>,
+    /// Referral, family, measures, risk, alerts, tasks, discharge.
+    pub record: CaseRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -151,6 +155,18 @@ pub enum ChronologyItem {
     Note { note_id: Uuid },
     Addendum { note_id: Uuid, addendum_id: Uuid },
     DetailChanged { field: DetailField },
+    Referral,
+    ReferralStatus { status: ReferralStatus },
+    Consultation { consultation_id: Uuid },
+    Person { person_id: Uuid },
+    ContactPlanned { contact_id: Uuid },
+    Measure { measure_id: Uuid },
+    Risk { assessment_id: Uuid },
+    Alert { alert_id: Uuid },
+    AlertCleared { alert_id: Uuid },
+    Task { task_id: Uuid },
+    TaskCompleted { task_id: Uuid },
+    Discharge,
 }
 
 impl CaseState {
@@ -166,6 +182,7 @@ impl CaseState {
             conflicts: Vec::new(),
             chronology: Vec::new(),
             last_recorded_at: None,
+            record: CaseRecord::default(),
         }
     }
 
@@ -200,6 +217,7 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
     let mut versions: BTreeMap<DetailField, Vec<FieldVersion>> = BTreeMap::new();
     let mut replaced: HashSet<Uuid> = HashSet::new();
     let mut addenda: Vec<&Event> = Vec::new();
+    let mut record = RecordFold::default();
 
     for e in ordered {
         let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
@@ -257,6 +275,7 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                     recorded_by: e.author.clone(),
                     recorded_at: e.recorded_at,
                 });
+                record.contact_recorded(c.contact_id, c.date, c.outcome == AttendanceOutcome::Attended);
                 entry(c.date, ChronologyItem::Contact { contact_id: c.contact_id });
             }
             EventBody::NoteDrafted(n) => {
@@ -303,6 +322,47 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
             // Attached after every note is in place: an addendum written on a laptop whose clock
             // is behind can sort before its note, and must still land under it.
             EventBody::AddendumAdded(_) => addenda.push(e),
+            body => {
+                let w = Written { id: e.id, author: &e.author, recorded_at: e.recorded_at };
+                let placed = match body {
+                    EventBody::ReferralReceived(r) => record.referral(&w, r).map(|d| (d, ChronologyItem::Referral)),
+                    EventBody::ReferralStatusChanged(r) => {
+                        record.status(&w, r).map(|d| (d, ChronologyItem::ReferralStatus { status: r.status }))
+                    }
+                    EventBody::ConsultationRecorded(c) => record
+                        .consultation(&w, c)
+                        .map(|d| (d, ChronologyItem::Consultation { consultation_id: c.consultation_id })),
+                    EventBody::PersonRecorded(p) => Ok((record.person(&w, p), ChronologyItem::Person { person_id: p.person_id })),
+                    EventBody::ContactPlanned(c) => {
+                        record.planned(&w, c).map(|d| (d, ChronologyItem::ContactPlanned { contact_id: c.contact_id }))
+                    }
+                    EventBody::MeasureRecorded(m) => {
+                        record.measure(&w, m).map(|d| (d, ChronologyItem::Measure { measure_id: m.measure_id }))
+                    }
+                    EventBody::RiskAssessed(r) => {
+                        record.risk(&w, r).map(|d| (d, ChronologyItem::Risk { assessment_id: r.assessment_id }))
+                    }
+                    EventBody::AlertRaised(a) => record.alert(&w, a).map(|d| (d, ChronologyItem::Alert { alert_id: a.alert_id })),
+                    EventBody::AlertCleared(a) => {
+                        record.alert_cleared(&w, a).map(|d| (d, ChronologyItem::AlertCleared { alert_id: a.alert_id }))
+                    }
+                    EventBody::TaskAdded(t) => record.task(&w, t).map(|d| (d, ChronologyItem::Task { task_id: t.task_id })),
+                    EventBody::TaskCompleted(t) => {
+                        record.task_done(&w, t).map(|d| (d, ChronologyItem::TaskCompleted { task_id: t.task_id }))
+                    }
+                    EventBody::CaseDischarged(d) => record.discharge(&w, d).map(|day| (day, ChronologyItem::Discharge)),
+                    EventBody::CaseOpened(_)
+                    | EventBody::ContactRecorded(_)
+                    | EventBody::NoteDrafted(_)
+                    | EventBody::NoteSigned(_)
+                    | EventBody::DetailChanged(_)
+                    | EventBody::AddendumAdded(_) => unreachable!("handled above"),
+                };
+                match placed {
+                    Ok((date, item)) => entry(date, item),
+                    Err(why) => state.unplaced.push(unplaced(&why)),
+                }
+            }
         }
     }
 
@@ -366,7 +426,8 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
             .map(|name| Person { name });
     }
     state.notes_in_progress = in_progress.into_values().collect();
-    chronology.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    state.record = record.finish();
+    chronology.sort_by_key(|c| (c.0, c.1, c.2, c.3));
     state.chronology = chronology.into_iter().map(|c| c.4).collect();
     state
 }
@@ -441,6 +502,10 @@ mod tests {
                     contact_type: ContactType::HomeVisit,
                     outcome: AttendanceOutcome::Attended,
                     location: None,
+                    started_at: None,
+                    duration_minutes: None,
+                    attendees: vec![],
+                    interventions: vec![],
                 }),
             ),
             a.write(

@@ -6,6 +6,7 @@
 //! - [`fold`]: the deterministic fold from a case's events to its current state.
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
+//! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
 pub mod age;
@@ -14,11 +15,13 @@ pub mod event;
 pub mod fold;
 pub mod nhs_number;
 pub mod profile;
+pub mod record;
 pub mod vocab;
 
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
 pub use event::*;
 pub use fold::*;
+pub use record::*;
 pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use profile::{

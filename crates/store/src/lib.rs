@@ -424,6 +424,10 @@ impl Store {
             contact_type: input.contact_type,
             outcome: input.outcome,
             location: input.location.filter(|l| !l.trim().is_empty()),
+            started_at: None,
+            duration_minutes: None,
+            attendees: Vec::new(),
+            interventions: Vec::new(),
         });
         let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         Ok(state.contacts.into_iter().find(|c| c.contact_id == contact_id).expect("just recorded"))

@@ -5,4 +5,12 @@ import type { ContactType } from "./ContactType";
 /**
  * A session with the family took place (or was planned and did not).
  */
-export type ContactRecorded = { contact_id: string, date: string, contact_type: ContactType, outcome: AttendanceOutcome, location?: string, };
+export type ContactRecorded = { contact_id: string, date: string, contact_type: ContactType, outcome: AttendanceOutcome, location?: string, started_at?: string, duration_minutes?: number, 
+/**
+ * Who was there, as the clinician writes it ("Mum, baby, health visitor").
+ */
+attendees?: Array<string>, 
+/**
+ * Interventions used in the session.
+ */
+interventions?: Array<string>, };

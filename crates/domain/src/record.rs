@@ -1,0 +1,734 @@
+//! The whole parent-infant case record beyond notes: referral and its status, consultations,
+//! the people in the family, planned visits, outcome measures, risk and safeguarding, alerts,
+//! tasks and discharge. Each is an event payload here, and [`RecordFold`] folds them into
+//! [`CaseRecord`], the part of a case's state a clinician reads in the summary header and panels.
+//!
+//! Values computed at the moment of entry that depend on configuration (the service profile's
+//! eligibility rules, the first-contact deadline from the working-day calendar) are stored in the
+//! event as they were shown to the person entering them: every replica then folds to the same
+//! record, whatever profile or bank-holiday table it has.
+
+use crate::age::Gestation;
+use crate::event::{not_future, optional, required, ValidationError, MAX_NAME_LEN, MAX_NOTE_LEN, MAX_REASON_LEN};
+use crate::nhs_number::NhsNumber;
+use crate::profile::EligibilityResult;
+use crate::vocab::{ConsultationOutcome, ReferralReason, ReferralStatus, ReferrerRole, ThriveGroup};
+use casebook_measures::{Goal, MeasureKind, Scored, TimePoint};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// Who referred, or asked for a consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Professional {
+    pub name: String,
+    pub role: ReferrerRole,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A referral is received and logged (usually by the team's admin or duty clinician).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReferralReceived {
+    pub referral_id: Uuid,
+    pub received_on: NaiveDate,
+    /// The service profile the referral was checked against (e.g. "wigan-babs").
+    pub profile_id: String,
+    pub referrer: Professional,
+    /// The family agreed to the referral. A referral without consent is refused at entry.
+    pub consent_to_refer: bool,
+    #[serde(default)]
+    pub reasons: Vec<ReferralReason>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_reasons: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gp_practice: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pregnant: Option<bool>,
+    /// Whether the family meets the profile's residence rule.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residence_confirmed: Option<bool>,
+    /// The eligibility result as shown at intake.
+    pub eligibility: EligibilityResult,
+    /// The first-contact deadline as shown at intake (none when the profile sets no target).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contact_due: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReferralStatusChanged {
+    pub referral_id: Uuid,
+    pub status: ReferralStatus,
+    pub on: NaiveDate,
+    /// Required when declining; useful when signposting (where to).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A professional asked for advice about a family, before or instead of a referral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ConsultationRecorded {
+    pub consultation_id: Uuid,
+    pub on: NaiveDate,
+    pub professional: Professional,
+    pub question: String,
+    pub outcome: ConsultationOutcome,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PersonRole {
+    ParentOrCarer,
+    Infant,
+}
+
+/// One person in the family, as a whole snapshot: a later record of the same person replaces it,
+/// and two made without seeing each other are both kept as a conflict (as with details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PersonRecorded {
+    pub person_id: Uuid,
+    pub role: PersonRole,
+    pub name: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    #[ts(optional, type = "string")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<NhsNumber>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pronouns: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    /// Infants: gestation at birth, for corrected age.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gestation_at_birth: Option<Gestation>,
+    #[serde(default)]
+    pub based_on: Vec<Uuid>,
+}
+
+/// A visit or session is booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactPlanned {
+    pub contact_id: Uuid,
+    /// Local date and time of the appointment.
+    pub planned_for: NaiveDateTime,
+    pub contact_type: crate::event::ContactType,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// An outcome measure was completed. Only item scores are stored (EPDS and CORE-10 text is
+/// copyright); totals, bands and flags are computed from them wherever the record is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MeasureRecorded {
+    pub measure_id: Uuid,
+    pub kind: MeasureKind,
+    pub time_point: TimePoint,
+    pub administered_on: NaiveDate,
+    #[serde(default)]
+    pub items: Vec<u8>,
+    /// Goal Based Outcomes only: up to three goals with their scores.
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RiskLevel {
+    NoneKnown,
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskLevel::NoneKnown => "No known risk",
+            RiskLevel::Low => "Low",
+            RiskLevel::Medium => "Medium",
+            RiskLevel::High => "High",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SafeguardingStatus {
+    NoneKnown,
+    ChildInNeed,
+    ChildProtectionPlan,
+    LookedAfter,
+}
+
+impl SafeguardingStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            SafeguardingStatus::NoneKnown => "No safeguarding plan",
+            SafeguardingStatus::ChildInNeed => "Child in need",
+            SafeguardingStatus::ChildProtectionPlan => "Child protection plan",
+            SafeguardingStatus::LookedAfter => "Looked after",
+        }
+    }
+}
+
+/// A structured risk and safeguarding review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RiskAssessed {
+    pub assessment_id: Uuid,
+    pub on: NaiveDate,
+    pub to_self: RiskLevel,
+    pub to_infant: RiskLevel,
+    pub from_others: RiskLevel,
+    pub safeguarding: SafeguardingStatus,
+    pub thrive: ThriveGroup,
+    pub summary: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AlertKind {
+    /// Do not visit alone, or other lone-worker precautions at this address.
+    LoneWorker,
+    Safeguarding,
+    Other,
+}
+
+impl AlertKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertKind::LoneWorker => "Lone-worker risk",
+            AlertKind::Safeguarding => "Safeguarding",
+            AlertKind::Other => "Alert",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AlertRaised {
+    pub alert_id: Uuid,
+    pub kind: AlertKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AlertCleared {
+    pub alert_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TaskKind {
+    Letter,
+    MeasureDue,
+    Call,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TaskAdded {
+    pub task_id: Uuid,
+    pub kind: TaskKind,
+    pub title: String,
+    pub due_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TaskCompleted {
+    pub task_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DischargeReason {
+    GoalsMet,
+    FamilyChoseToEnd,
+    DidNotEngage,
+    MovedAway,
+    TransferredToAnotherService,
+    Other,
+}
+
+impl DischargeReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            DischargeReason::GoalsMet => "Goals met",
+            DischargeReason::FamilyChoseToEnd => "Family chose to end",
+            DischargeReason::DidNotEngage => "Did not engage",
+            DischargeReason::MovedAway => "Moved out of area",
+            DischargeReason::TransferredToAnotherService => "Transferred to another service",
+            DischargeReason::Other => "Other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseDischarged {
+    pub on: NaiveDate,
+    pub reason: DischargeReason,
+    pub summary: String,
+}
+
+pub(crate) fn validate_professional(p: &Professional) -> Result<(), ValidationError> {
+    required("Name of the professional", &p.name, MAX_NAME_LEN)?;
+    optional("Organisation", &p.organisation, MAX_NAME_LEN)?;
+    optional("Phone", &p.phone, 30)?;
+    if let Some(email) = &p.email {
+        required("Email", email, MAX_NAME_LEN)?;
+        if !email.contains('@') || email.trim().contains(' ') {
+            return Err(ValidationError::Malformed { field: "Email", why: "it should look like name@example.nhs.uk" });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_referral(r: &ReferralReceived, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Date received", r.received_on, today)?;
+    required("Service", &r.profile_id, MAX_NAME_LEN)?;
+    validate_professional(&r.referrer)?;
+    if !r.consent_to_refer {
+        return Err(ValidationError::Rule {
+            why: "a referral needs the family's consent to refer; without it, record a consultation with the professional instead",
+        });
+    }
+    optional("Other reasons", &r.other_reasons, MAX_REASON_LEN)?;
+    if r.reasons.is_empty() && r.other_reasons.is_none() {
+        return Err(ValidationError::Rule { why: "tick at least one reason for the referral, or describe it under other reasons" });
+    }
+    optional("GP practice", &r.gp_practice, MAX_NAME_LEN)
+}
+
+pub(crate) fn validate_status(s: &ReferralStatusChanged, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Date", s.on, today)?;
+    optional("Reason", &s.reason, MAX_REASON_LEN)?;
+    if s.status.requires_reason() && s.reason.is_none() {
+        return Err(ValidationError::Empty { field: "Reason for declining" });
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_consultation(c: &ConsultationRecorded, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Date of the consultation", c.on, today)?;
+    validate_professional(&c.professional)?;
+    required("Question asked", &c.question, MAX_NOTE_LEN)?;
+    optional("Advice given", &c.advice, MAX_NOTE_LEN)
+}
+
+pub(crate) fn validate_person(p: &PersonRecorded, today: NaiveDate) -> Result<(), ValidationError> {
+    required("Name", &p.name, MAX_NAME_LEN)?;
+    if let Some(dob) = p.date_of_birth {
+        not_future("Date of birth", dob, today)?;
+    }
+    optional("Pronouns", &p.pronouns, 50)?;
+    optional("Language", &p.language, 100)?;
+    if p.gestation_at_birth.is_some() && p.role != PersonRole::Infant {
+        return Err(ValidationError::Rule { why: "gestation at birth is recorded for infants only" });
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_planned(c: &ContactPlanned) -> Result<(), ValidationError> {
+    optional("Location", &c.location, MAX_NAME_LEN)
+}
+
+pub(crate) fn validate_measure(m: &MeasureRecorded, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Date completed", m.administered_on, today)?;
+    let result = match m.kind {
+        MeasureKind::Gbo => casebook_measures::score_goals(&m.goals).map(|_| ()),
+        kind => casebook_measures::score(kind, &m.items).map(|_| ()),
+    };
+    result.map_err(|e| ValidationError::Measure { message: e.to_string() })
+}
+
+pub(crate) fn validate_risk(r: &RiskAssessed, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Date of the review", r.on, today)?;
+    required("Risk summary", &r.summary, MAX_NOTE_LEN)?;
+    optional("Actions", &r.actions, MAX_NOTE_LEN)?;
+    if let Some(review) = r.review_on {
+        if review < r.on {
+            return Err(ValidationError::Rule { why: "the next review date is before the date of this review" });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_task(t: &TaskAdded) -> Result<(), ValidationError> {
+    required("Task", &t.title, MAX_NAME_LEN)
+}
+
+pub(crate) fn validate_discharge(d: &CaseDischarged, today: NaiveDate) -> Result<(), ValidationError> {
+    not_future("Discharge date", d.on, today)?;
+    required("Discharge summary", &d.summary, MAX_NOTE_LEN)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The folded record.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StatusStep {
+    pub status: ReferralStatus,
+    pub on: NaiveDate,
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Referral {
+    pub details: ReferralReceived,
+    pub received_by: String,
+    pub status: ReferralStatus,
+    /// Every move, in order, starting with "received".
+    pub history: Vec<StatusStep>,
+    /// The first contact with the family (a contact that took place), once there is one.
+    pub first_contact_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Consultation {
+    pub details: ConsultationRecorded,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PersonVersion {
+    pub event_id: Uuid,
+    pub details: PersonRecorded,
+    pub author: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PersonState {
+    pub person_id: Uuid,
+    /// The version shown: the most recently written head.
+    pub current: PersonRecorded,
+    /// Versions no later record replaced; two or more means a conflict for a person to settle.
+    pub versions: Vec<PersonVersion>,
+    pub in_conflict: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlannedContact {
+    pub details: ContactPlanned,
+    pub planned_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MeasureEntry {
+    pub details: MeasureRecorded,
+    /// Total, band and risk flags, computed from the items (none for Goal Based Outcomes, which
+    /// have no total, and none if the items do not fit the measure — shown, never hidden).
+    pub scored: Option<Scored>,
+    pub administered_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RiskReview {
+    pub details: RiskAssessed,
+    pub by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl RiskReview {
+    /// The highest of the three risks, for the caseload and the summary header.
+    pub fn overall(&self) -> RiskLevel {
+        self.details.to_self.max(self.details.to_infant).max(self.details.from_others)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Alert {
+    pub alert_id: Uuid,
+    pub kind: AlertKind,
+    pub text: String,
+    pub raised_by: String,
+    pub raised_at: DateTime<Utc>,
+    /// Set when cleared, with the reason and who cleared it.
+    pub cleared: Option<StatusNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StatusNote {
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Task {
+    pub details: TaskAdded,
+    pub added_by: String,
+    pub done: Option<StatusNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Discharge {
+    pub details: CaseDischarged,
+    pub by: String,
+}
+
+/// Everything in a case beyond its notes and contacts, folded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseRecord {
+    pub referral: Option<Referral>,
+    pub consultations: Vec<Consultation>,
+    pub people: Vec<PersonState>,
+    /// Booked visits not yet recorded as having happened (or not).
+    pub planned_contacts: Vec<PlannedContact>,
+    /// In the order completed.
+    pub measures: Vec<MeasureEntry>,
+    /// Every review, oldest first; the last is the current one.
+    pub risk_reviews: Vec<RiskReview>,
+    pub alerts: Vec<Alert>,
+    pub tasks: Vec<Task>,
+    pub discharge: Option<Discharge>,
+}
+
+impl CaseRecord {
+    pub fn current_risk(&self) -> Option<&RiskReview> {
+        self.risk_reviews.last()
+    }
+
+    pub fn active_alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter().filter(|a| a.cleared.is_none())
+    }
+}
+
+/// What the fold needs to know about an event, without the envelope type.
+pub(crate) struct Written<'a> {
+    pub id: Uuid,
+    pub author: &'a str,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Builds a [`CaseRecord`] from events in fold order. Returns, for each event, the day it belongs
+/// to in the chronology (or `Err(why)` when it cannot be placed).
+#[derive(Default)]
+pub(crate) struct RecordFold {
+    record: CaseRecord,
+    people: BTreeMap<Uuid, Vec<PersonVersion>>,
+    replaced: HashSet<Uuid>,
+    ids: HashSet<Uuid>,
+}
+
+impl RecordFold {
+    fn once(&mut self, id: Uuid, what: &str) -> Result<(), String> {
+        if self.ids.insert(id) {
+            Ok(())
+        } else {
+            Err(format!("{what} with this id was already recorded"))
+        }
+    }
+
+    pub fn referral(&mut self, w: &Written, r: &ReferralReceived) -> Result<NaiveDate, String> {
+        if self.record.referral.is_some() {
+            return Err("the case already has a referral; a second one is kept here, not applied".into());
+        }
+        self.once(r.referral_id, "a referral")?;
+        self.record.referral = Some(Referral {
+            details: r.clone(),
+            received_by: w.author.to_string(),
+            status: ReferralStatus::Received,
+            history: vec![StatusStep { status: ReferralStatus::Received, on: r.received_on, reason: None, by: w.author.to_string() }],
+            first_contact_on: None,
+        });
+        Ok(r.received_on)
+    }
+
+    /// Status moves are applied in fold order. A move that the rules do not allow from the status
+    /// reached (two people moving the same referral at once, say) is still kept in the history,
+    /// marked by not changing the status, so nobody's entry disappears.
+    pub fn status(&mut self, w: &Written, s: &ReferralStatusChanged) -> Result<NaiveDate, String> {
+        let Some(referral) = self.record.referral.as_mut().filter(|r| r.details.referral_id == s.referral_id) else {
+            return Err("a status change for a referral this device does not hold".into());
+        };
+        if crate::vocab::can_move(referral.status, s.status) {
+            referral.status = s.status;
+        }
+        referral.history.push(StatusStep { status: s.status, on: s.on, reason: s.reason.clone(), by: w.author.to_string() });
+        Ok(s.on)
+    }
+
+    pub fn consultation(&mut self, w: &Written, c: &ConsultationRecorded) -> Result<NaiveDate, String> {
+        self.once(c.consultation_id, "a consultation")?;
+        self.record.consultations.push(Consultation { details: c.clone(), recorded_by: w.author.to_string() });
+        Ok(c.on)
+    }
+
+    pub fn person(&mut self, w: &Written, p: &PersonRecorded) -> NaiveDate {
+        self.replaced.extend(p.based_on.iter().copied());
+        self.people.entry(p.person_id).or_default().push(PersonVersion {
+            event_id: w.id,
+            details: p.clone(),
+            author: w.author.to_string(),
+            recorded_at: w.recorded_at,
+        });
+        w.recorded_at.date_naive()
+    }
+
+    pub fn planned(&mut self, w: &Written, c: &ContactPlanned) -> Result<NaiveDate, String> {
+        self.once(c.contact_id, "a planned contact")?;
+        self.record.planned_contacts.push(PlannedContact { details: c.clone(), planned_by: w.author.to_string() });
+        Ok(w.recorded_at.date_naive())
+    }
+
+    /// A contact took place (or did not): it is no longer only planned, and the first that took
+    /// place is the referral's first contact.
+    pub fn contact_recorded(&mut self, contact_id: Uuid, date: NaiveDate, attended: bool) {
+        self.record.planned_contacts.retain(|p| p.details.contact_id != contact_id);
+        if attended {
+            if let Some(r) = self.record.referral.as_mut() {
+                r.first_contact_on = Some(r.first_contact_on.map_or(date, |d| d.min(date)));
+            }
+        }
+    }
+
+    pub fn measure(&mut self, w: &Written, m: &MeasureRecorded) -> Result<NaiveDate, String> {
+        self.once(m.measure_id, "a measure")?;
+        let scored = match m.kind {
+            MeasureKind::Gbo => None,
+            kind => casebook_measures::score(kind, &m.items).ok(),
+        };
+        self.record.measures.push(MeasureEntry {
+            details: m.clone(),
+            scored,
+            administered_by: w.author.to_string(),
+            recorded_at: w.recorded_at,
+        });
+        Ok(m.administered_on)
+    }
+
+    pub fn risk(&mut self, w: &Written, r: &RiskAssessed) -> Result<NaiveDate, String> {
+        self.once(r.assessment_id, "a risk review")?;
+        self.record.risk_reviews.push(RiskReview { details: r.clone(), by: w.author.to_string(), recorded_at: w.recorded_at });
+        Ok(r.on)
+    }
+
+    pub fn alert(&mut self, w: &Written, a: &AlertRaised) -> Result<NaiveDate, String> {
+        self.once(a.alert_id, "an alert")?;
+        self.record.alerts.push(Alert {
+            alert_id: a.alert_id,
+            kind: a.kind,
+            text: a.text.clone(),
+            raised_by: w.author.to_string(),
+            raised_at: w.recorded_at,
+            cleared: None,
+        });
+        Ok(w.recorded_at.date_naive())
+    }
+
+    pub fn alert_cleared(&mut self, w: &Written, a: &AlertCleared) -> Result<NaiveDate, String> {
+        let Some(alert) = self.record.alerts.iter_mut().find(|x| x.alert_id == a.alert_id) else {
+            return Err("clears an alert this device does not hold yet".into());
+        };
+        if alert.cleared.is_none() {
+            alert.cleared = Some(StatusNote { reason: a.reason.clone(), by: w.author.to_string(), at: w.recorded_at });
+        }
+        Ok(w.recorded_at.date_naive())
+    }
+
+    pub fn task(&mut self, w: &Written, t: &TaskAdded) -> Result<NaiveDate, String> {
+        self.once(t.task_id, "a task")?;
+        self.record.tasks.push(Task { details: t.clone(), added_by: w.author.to_string(), done: None });
+        Ok(w.recorded_at.date_naive())
+    }
+
+    pub fn task_done(&mut self, w: &Written, t: &TaskCompleted) -> Result<NaiveDate, String> {
+        let Some(task) = self.record.tasks.iter_mut().find(|x| x.details.task_id == t.task_id) else {
+            return Err("completes a task this device does not hold yet".into());
+        };
+        if task.done.is_none() {
+            task.done = Some(StatusNote { reason: String::new(), by: w.author.to_string(), at: w.recorded_at });
+        }
+        Ok(w.recorded_at.date_naive())
+    }
+
+    pub fn discharge(&mut self, w: &Written, d: &CaseDischarged) -> Result<NaiveDate, String> {
+        if self.record.discharge.is_some() {
+            return Err("the case was already discharged; this discharge is kept here, not applied".into());
+        }
+        self.record.discharge = Some(Discharge { details: d.clone(), by: w.author.to_string() });
+        Ok(d.on)
+    }
+
+    pub fn finish(mut self) -> CaseRecord {
+        for (person_id, all) in self.people {
+            let heads: Vec<PersonVersion> = all.into_iter().filter(|v| !self.replaced.contains(&v.event_id)).collect();
+            let Some(latest) = heads.last() else { continue };
+            // Versions that say the same thing are not a conflict, whoever wrote them.
+            let content = |v: &PersonVersion| PersonRecorded { based_on: Vec::new(), ..v.details.clone() };
+            let in_conflict = heads.iter().any(|v| content(v) != content(latest));
+            self.record.people.push(PersonState {
+                person_id,
+                current: latest.details.clone(),
+                in_conflict,
+                versions: heads,
+            });
+        }
+        self.record
+    }
+}
