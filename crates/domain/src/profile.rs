@@ -158,6 +158,13 @@ fn invalid(field: &str, why: impl Into<String>) -> ProfileError {
 }
 
 impl ServiceProfile {
+    /// The date by which the family should first be contacted: the profile's target in working
+    /// days (weekends and England and Wales bank holidays excluded) after the day the referral
+    /// was received. `None` when the profile sets no target (the team uses its own).
+    pub fn first_contact_deadline(&self, received: NaiveDate, calendar: &casebook_calendar::WorkingDays) -> Option<NaiveDate> {
+        self.first_contact_working_days.map(|days| calendar.add_working_days(received, days))
+    }
+
     /// The profiles that ship with Casebook: Sefton BABS and Wigan BABS.
     pub fn shipped() -> Vec<ServiceProfile> {
         SHIPPED.iter().map(|json| ServiceProfile::from_json(json).expect("shipped profiles are valid")).collect()

@@ -312,3 +312,19 @@ fn unreadable_profiles_say_what_is_wrong() {
     let err = error_for(|v| v["eligibility"]["residence"] = serde_json::json!({ "rule": "lives_near", "area": "X" }));
     assert!(err.contains("lives_near"), "{err}");
 }
+
+#[test]
+fn first_contact_deadlines_count_working_days_across_easter_and_christmas() {
+    let calendar = casebook_calendar::WorkingDays::england_and_wales();
+    let w = wigan();
+    // Thursday before Easter 2026: Good Friday and Easter Monday do not count.
+    assert_eq!(w.first_contact_deadline(d("2026-04-02"), &calendar), Some(d("2026-04-13")));
+    // Christmas 2026 (Christmas Day a Friday, Boxing Day substitute Monday 28th) into 2027.
+    assert_eq!(w.first_contact_deadline(d("2026-12-23"), &calendar), Some(d("2027-01-04")));
+    // A referral received on a Saturday counts from the Monday.
+    assert_eq!(w.first_contact_deadline(d("2026-11-21"), &calendar), Some(d("2026-11-27")));
+    // An ordinary week.
+    assert_eq!(w.first_contact_deadline(d("2026-11-16"), &calendar), Some(d("2026-11-23")));
+    // Sefton sets no target of its own: the team's.
+    assert_eq!(sefton().first_contact_deadline(d("2026-11-16"), &calendar), None);
+}
