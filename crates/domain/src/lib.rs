@@ -4,6 +4,7 @@
 //! - [`clock`]: the hybrid logical clock that orders events without trusting a laptop's wall clock.
 //! - [`event`]: the immutable event envelope, the event kinds and their validation.
 //! - [`fold`]: the deterministic fold from a case's events to its current state.
+//! - [`header`]: what the top of a case says at a glance (ages, risk, deadline, alerts), and form vocabularies.
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
@@ -13,6 +14,7 @@ pub mod age;
 pub mod clock;
 pub mod event;
 pub mod fold;
+pub mod header;
 pub mod nhs_number;
 pub mod profile;
 pub mod record;
@@ -21,6 +23,7 @@ pub mod vocab;
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
 pub use event::*;
 pub use fold::*;
+pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
 pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
 pub use nhs_number::{NhsNumber, NhsNumberError};

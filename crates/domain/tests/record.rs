@@ -344,3 +344,85 @@ proptest! {
         prop_assert_eq!(fold(case, &shuffled), reference);
     }
 }
+
+#[test]
+fn the_header_says_at_a_glance_what_matters_today() {
+    let (case, events) = story();
+    let state = fold(case, &events);
+    let h = CaseHeader::of(&state, d(TODAY));
+    assert_eq!(h.referral_status.as_deref(), Some("Accepted"));
+    let fc = h.first_contact.unwrap();
+    assert_eq!((fc.due_on, fc.made_on, fc.overdue), (d("2026-11-23"), Some(d("2026-11-20")), false));
+    assert_eq!(h.risk, Some(RiskLevel::Medium));
+    assert_eq!(h.thrive.as_deref(), Some("Getting Risk Support"));
+    assert_eq!(h.risk_review_due, Some(d("2026-12-04")));
+    assert!(h.alerts.is_empty(), "the only alert was cleared");
+    assert_eq!(h.measure_flags.len(), 1);
+    assert_eq!(h.measure_flags[0].item, 10);
+    assert_eq!(h.pregnancy.as_deref(), Some("30 weeks 1 day pregnant (due 1 February 2027)"));
+}
+
+#[test]
+fn a_missed_deadline_a_premature_baby_and_a_lone_worker_alert() {
+    let case = Uuid::now_v7();
+    let mut a = Laptop::new("duty.clinician");
+    let referral_id = Uuid::now_v7();
+    let events = vec![
+        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Header".into(), parent: None, due_date: None, infant: None })),
+        a.write(case, 1, EventBody::ReferralReceived(referral(referral_id))),
+        a.write(case, 2, EventBody::PersonRecorded(PersonRecorded {
+            person_id: Uuid::now_v7(),
+            role: PersonRole::Infant,
+            name: "Baby Testfamily".into(),
+            date_of_birth: Some(d("2026-08-18")),
+            nhs_number: None,
+            pronouns: None,
+            language: None,
+            interpreter_needed: false,
+            gestation_at_birth: Some(Gestation::at_birth(30, 0).unwrap()),
+            based_on: vec![],
+        })),
+        a.write(case, 3, EventBody::PersonRecorded(PersonRecorded {
+            person_id: Uuid::now_v7(),
+            role: PersonRole::ParentOrCarer,
+            name: "Parent Testfamily".into(),
+            date_of_birth: None,
+            nhs_number: Some("943 476 5919".parse().unwrap()),
+            pronouns: Some("she/her".into()),
+            language: Some("Polish".into()),
+            interpreter_needed: true,
+            gestation_at_birth: None,
+            based_on: vec![],
+        })),
+        a.write(case, 4, EventBody::AlertRaised(AlertRaised { alert_id: Uuid::now_v7(), kind: AlertKind::Other, text: "Prefers afternoon visits.".into() })),
+        a.write(case, 5, EventBody::AlertRaised(AlertRaised { alert_id: Uuid::now_v7(), kind: AlertKind::LoneWorker, text: "Visit in pairs.".into() })),
+    ];
+    let h = CaseHeader::of(&fold(case, &events), d(TODAY));
+    let fc = h.first_contact.unwrap();
+    assert!(fc.overdue, "due 23 Nov, nobody has made contact by 24 Nov");
+    let baby = h.people.iter().find(|p| p.role == "Baby").unwrap();
+    assert_eq!(baby.age.as_deref(), Some("3 months"));
+    assert_eq!(baby.corrected_age.as_deref(), Some("4 weeks"), "born at 30 weeks: ten weeks early");
+    let parent = h.people.iter().find(|p| p.role == "Parent or carer").unwrap();
+    assert_eq!(parent.nhs_number.as_deref(), Some("943 476 5919"));
+    assert_eq!(parent.language.as_deref(), Some("Interpreter needed (Polish)"));
+    assert_eq!(h.alerts[0].kind, "Lone-worker risk", "lone-worker alerts come first");
+    assert_eq!(h.alerts.len(), 2);
+}
+
+#[test]
+fn every_choice_offered_reads_back_as_its_value() {
+    let v = vocabulary();
+    assert_eq!(v.referral_reasons.len(), 16);
+    for c in &v.referral_reasons {
+        let _: ReferralReason = serde_json::from_value(serde_json::Value::String(c.id.clone())).unwrap();
+        assert!(c.group.is_some());
+    }
+    for c in &v.measures {
+        let _: MeasureKind = serde_json::from_value(serde_json::Value::String(c.id.clone())).unwrap();
+    }
+    for c in &v.risk_levels {
+        let _: RiskLevel = serde_json::from_value(serde_json::Value::String(c.id.clone())).unwrap();
+    }
+    assert_eq!(v.referrer_roles.iter().map(|c| c.label.as_str()).collect::<Vec<_>>()[0], "Midwife");
+}
