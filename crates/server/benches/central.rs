@@ -4,6 +4,10 @@
 //!
 //!   cargo bench -p casebook-server --bench central
 //!   bash scripts/postgres.sh cargo bench -p casebook-server --bench central
+//!   CASEBOOK_BENCH_BACKENDS=postgres bash scripts/postgres.sh cargo bench -p casebook-server --bench central
+//!
+//! CASEBOOK_BENCH_BACKENDS (a comma-separated list of `sqlite` and `postgres`; default both)
+//! runs only the backends named, to iterate on one of them.
 //!
 //! A plain binary (`harness = false`), not criterion: each measurement is one timed run against a
 //! real server on a loopback port, built optimised by `cargo bench`. The clients run in the same
@@ -368,9 +372,9 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
         assert!(resp.results.iter().all(|r| r.stored_now));
         caseloads.push(opened.into_iter().map(|(c, _)| c).collect::<Vec<_>>());
     }
-    for i in 0..CLINICIANS {
+    for (i, caseload) in caseloads.iter().enumerate() {
         let colleague = (i / TEAM_SIZE) * TEAM_SIZE + (i + 1) % TEAM_SIZE;
-        h.storage.allocate(caseloads[i][0], &laptops[colleague].username).await.unwrap();
+        h.storage.allocate(caseload[0], &laptops[colleague].username).await.unwrap();
     }
     let mut cursors = Vec::with_capacity(CLINICIANS);
     for laptop in &laptops {
@@ -467,12 +471,18 @@ fn print_table(backend_name: &str, rows: &[Row]) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; there are no options to parse.
+    // `cargo bench` passes `--bench`; there are no options to parse (see CASEBOOK_BENCH_BACKENDS).
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let started = Instant::now();
     let mut tables = Vec::new();
-    tables.push(("SQLite".to_string(), runtime.block_on(run("SQLite", Backend::Sqlite))));
-    if std::env::var_os("CASEBOOK_TEST_DATABASE_URL").is_some() {
+    let only = std::env::var("CASEBOOK_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into()).to_lowercase();
+    let wanted = |name: &str| only.split(',').any(|b| b.trim() == name);
+    if wanted("sqlite") {
+        tables.push(("SQLite".to_string(), runtime.block_on(run("SQLite", Backend::Sqlite))));
+    }
+    if !wanted("postgres") {
+        println!("\nCASEBOOK_BENCH_BACKENDS={only}: PostgreSQL skipped.");
+    } else if std::env::var_os("CASEBOOK_TEST_DATABASE_URL").is_some() {
         tables.push(("PostgreSQL".to_string(), runtime.block_on(run("PostgreSQL", Backend::Postgres))));
     } else {
         println!("\nCASEBOOK_TEST_DATABASE_URL is not set: PostgreSQL skipped (bash scripts/postgres.sh cargo bench -p casebook-server --bench central).");
