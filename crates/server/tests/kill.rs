@@ -23,7 +23,7 @@ fn free_port() -> u16 {
 }
 
 async fn spawn_server(dir: &Path, port: u16) -> Child {
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .arg("--data")
         .arg(dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -41,6 +41,8 @@ async fn spawn_server(dir: &Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
