@@ -194,27 +194,21 @@ impl FromRequestParts<AppState> for Authed {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorised("not_signed_in", "Sign in to Casebook first."))?;
-        let record = state
+        // Token, device and user in one look-up; the checks are made in the same order as when
+        // they were three.
+        let found = state
             .storage
-            .token(&hash_secret(token))
+            .authenticate(&hash_secret(token))
             .await?
             .ok_or_else(|| unauthorised("token_unknown", "This sign-in is not recognised; sign in again."))?;
-        let device = state
-            .storage
-            .device(record.device_id)
-            .await?
-            .ok_or_else(|| unauthorised("token_unknown", "This sign-in is not recognised; sign in again."))?;
+        let device = found.device.ok_or_else(|| unauthorised("token_unknown", "This sign-in is not recognised; sign in again."))?;
         if device.revoked_at.is_some() {
             return Err(revoked());
         }
-        if record.expires_at <= Utc::now() {
+        if found.token.expires_at <= Utc::now() {
             return Err(unauthorised("token_expired", "The sign-in has expired; the laptop renews it automatically."));
         }
-        let user = state
-            .storage
-            .user(&device.username)
-            .await?
-            .ok_or_else(|| unauthorised("token_unknown", "This account no longer exists; contact IT."))?;
+        let user = found.user.ok_or_else(|| unauthorised("token_unknown", "This account no longer exists; contact IT."))?;
         Ok(Authed { user, device })
     }
 }
@@ -427,33 +421,15 @@ async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJs
         err.body.problems = problems;
         return Err(err);
     }
-    let results = state.storage.push(&authed.user, &req.events).await.inspect_err(|_| state.metrics.refusals.inc())?;
-    // A signed note's draft backup has done its job: remove it, so no stale copy lingers.
-    for e in &req.events {
-        if let casebook_domain::EventBody::NoteSigned(n) = &e.body {
-            state.storage.delete_draft(&authed.user, n.note_id).await?;
-        }
-    }
+    // The batch, the removal of its signed notes' draft backups (they have done their job, so no
+    // stale copy lingers) and one audit row per case touched, kept together or not at all.
+    let results = state
+        .storage
+        .push_recorded(&authed.user, authed.device.id, &req.events, Utc::now())
+        .await
+        .inspect_err(|_| state.metrics.refusals.inc())?;
     let stored = results.iter().filter(|r| r.stored_now).count() as u64;
     state.metrics.events_stored.add(stored);
-    let mut per_case: BTreeMap<Uuid, (usize, usize)> = BTreeMap::new();
-    for (e, r) in req.events.iter().zip(&results) {
-        let entry = per_case.entry(e.case_id).or_default();
-        if r.stored_now { entry.0 += 1 } else { entry.1 += 1 }
-    }
-    let now = Utc::now();
-    let entries: Vec<AuditEntry> = per_case
-        .into_iter()
-        .map(|(case_id, (new, repeated))| AuditEntry {
-            at: now,
-            username: authed.user.username.clone(),
-            device_id: Some(authed.device.id),
-            action: "push".into(),
-            case_id: Some(case_id),
-            detail: format!("wrote {new} events ({repeated} already held)"),
-        })
-        .collect();
-    state.storage.audit_many(&entries).await?;
     Ok(Json(PushResponse { results }))
 }
 

@@ -84,6 +84,51 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What an access token leads to, looked up in one go: the token, its device (absent if the
+/// device or its user is gone) and the device's user (absent if the account no longer exists).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authentication {
+    pub token: TokenRecord,
+    pub device: Option<DeviceRecord>,
+    pub user: Option<UserRecord>,
+}
+
+/// The audit rows a push leaves: one per case the batch touched, saying how many of its events
+/// were new and how many were already held.
+pub fn push_audit_entries(user: &UserRecord, device_id: Uuid, events: &[Event], results: &[PushResult], at: DateTime<Utc>) -> Vec<AuditEntry> {
+    let mut per_case: std::collections::BTreeMap<Uuid, (usize, usize)> = std::collections::BTreeMap::new();
+    for (e, r) in events.iter().zip(results) {
+        let entry = per_case.entry(e.case_id).or_default();
+        if r.stored_now {
+            entry.0 += 1
+        } else {
+            entry.1 += 1
+        }
+    }
+    per_case
+        .into_iter()
+        .map(|(case_id, (new, repeated))| AuditEntry {
+            at,
+            username: user.username.clone(),
+            device_id: Some(device_id),
+            action: "push".into(),
+            case_id: Some(case_id),
+            detail: format!("wrote {new} events ({repeated} already held)"),
+        })
+        .collect()
+}
+
+/// The note ids of a batch's signed notes, whose draft backups a successful push removes.
+pub fn signed_note_ids(events: &[Event]) -> Vec<Uuid> {
+    events
+        .iter()
+        .filter_map(|e| match &e.body {
+            casebook_domain::EventBody::NoteSigned(n) => Some(n.note_id),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One page of a user's feed.
 #[derive(Debug, Clone)]
 pub struct PullPage {
@@ -120,6 +165,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<()>;
     async fn add_token(&self, token_hash: &str, device_id: Uuid, expires_at: DateTime<Utc>) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    /// The token with its device and user, in one look-up (every authenticated request makes it).
+    /// Decisions (expired, revoked, locked) are the caller's, exactly as with `token`, `device`
+    /// and `user` called in turn.
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<Authentication>>;
 
     /// Gives `username` access to a case (and so its whole history, as a backfill).
     async fn allocate(&self, case_id: Uuid, username: &str) -> Result<()>;
@@ -133,6 +182,11 @@ pub trait Storage: Send + Sync + 'static {
     /// may write to a case allocated to them, or one that was and has since been taken away (what
     /// they wrote offline before hearing of it is still accepted); anyone else is refused.
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>>;
+    /// What the push endpoint does with a valid batch, in one transaction where the backend can:
+    /// `push`, then remove the draft backups of the batch's signed notes (`signed_note_ids`) and
+    /// record one audit row per case touched (`push_audit_entries`, dated `at`). Either all of it
+    /// is kept or none.
+    async fn push_recorded(&self, user: &UserRecord, device_id: Uuid, events: &[Event], at: DateTime<Utc>) -> Result<Vec<PushResult>>;
     /// Events of cases `user` may see, after `after`, not written by `exclude_device`.
     async fn pull(
         &self,

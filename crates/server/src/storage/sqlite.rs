@@ -3,7 +3,7 @@
 //! One connection behind a mutex serialises writers, so sequence numbers are allocated and
 //! committed in the same order and a puller can never see N+1 before N.
 
-use super::{DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
+use super::{Authentication, DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
 use async_trait::async_trait;
 use casebook_domain::Event;
 use casebook_protocol::{digest_of, AuditEntry, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
@@ -151,15 +151,33 @@ impl SqliteStorage {
     }
 }
 
-fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, String, u32, Option<String>)> {
+/// A user row as read: id, username, team, role, password hash, failed logins, locked until.
+type UserRow = (i64, String, String, String, String, u32, Option<String>);
+/// A device row as read: id, username, name, secret hash, created, revoked, last seen.
+type DeviceRow = (String, String, String, String, String, Option<String>, Option<String>);
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
-fn device_from_row(r: &rusqlite::Row) -> rusqlite::Result<(String, String, String, String, String, Option<String>, Option<String>)> {
+fn user_record(row: UserRow) -> Result<UserRecord> {
+    let (id, username, team, role, password_hash, failed_logins, locked_until) = row;
+    Ok(UserRecord {
+        id,
+        username,
+        team,
+        role: role.parse().map_err(StorageError::Backend)?,
+        password_hash,
+        failed_logins,
+        locked_until: locked_until.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
+fn device_from_row(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
-fn device_record(row: (String, String, String, String, String, Option<String>, Option<String>)) -> Result<DeviceRecord> {
+fn device_record(row: DeviceRow) -> Result<DeviceRecord> {
     Ok(DeviceRecord {
         id: parse_uuid(&row.0)?,
         username: row.1,
@@ -173,6 +191,79 @@ fn device_record(row: (String, String, String, String, String, Option<String>, O
 
 const DEVICE_SELECT: &str = "SELECT d.id, u.username, d.name, d.secret_hash, d.created_at, d.revoked_at, d.last_seen_at
                              FROM devices d JOIN users u ON u.id = d.user_id";
+
+/// Stores a batch inside `tx` (see `Storage::push`); the caller commits.
+fn push_in(tx: &Transaction<'_>, user: &UserRecord, rows: &[(Event, String)]) -> Result<Vec<PushResult>> {
+    let now = ts(Utc::now());
+    let mut results = Vec::with_capacity(rows.len());
+    for (index, (e, json)) in rows.iter().enumerate() {
+        let id = e.id.to_string();
+        let existing: Option<(i64, String)> = tx
+            .prepare_cached("SELECT seq, content_hash FROM events WHERE id = ?1")?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((seq, hash)) = existing {
+            if hash != e.content_hash {
+                return Err(StorageError::ConflictingEvent { index, id: e.id });
+            }
+            results.push(PushResult { event_id: e.id, seq: seq as u64, stored_now: false });
+            continue;
+        }
+        let case = e.case_id.to_string();
+        // Someone who held the case before it was taken from them may still send what
+        // they wrote: a note is never lost because its laptop was offline when the
+        // allocation changed.
+        let allowed: Option<i64> = tx
+            .prepare_cached(
+                "SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2
+                 UNION ALL SELECT 1 FROM access_removed WHERE case_id = ?1 AND user_id = ?2 LIMIT 1",
+            )?
+            .query_row(params![case, user.id], |r| r.get(0))
+            .optional()?;
+        if allowed.is_none() {
+            let exists: Option<i64> =
+                tx.prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?.query_row([&case], |r| r.get(0)).optional()?;
+            if exists.is_some() {
+                return Err(StorageError::CaseNotAllowed { index, case_id: e.case_id, username: user.username.clone() });
+            }
+            // First sight of a case: it joins the author's team, allocated to the author and
+            // visible to the team's leads.
+            let seq = next_seq(tx)?;
+            tx.execute(
+                "INSERT INTO cases (case_id, team_id, created_by, created_seq)
+                 SELECT ?1, team_id, id, ?3 FROM users WHERE id = ?2",
+                params![case, user.id, seq as i64],
+            )?;
+            tx.execute(
+                "INSERT INTO access (case_id, user_id, granted_seq)
+                 SELECT ?1, u.id, ?3 FROM users u
+                 WHERE u.id = ?2 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = ?2))",
+                params![case, user.id, seq as i64],
+            )?;
+        }
+        let seq = next_seq(tx)?;
+        tx.prepare_cached(
+            "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![seq as i64, id, case, e.device_id.to_string(), e.content_hash, json, now])?;
+        results.push(PushResult { event_id: e.id, seq, stored_now: true });
+    }
+    Ok(results)
+}
+
+fn encode(events: &[Event]) -> Vec<(Event, String)> {
+    events.iter().map(|e| (e.clone(), serde_json::to_string(e).expect("events serialise"))).collect()
+}
+
+fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -> Result<()> {
+    let mut insert =
+        tx.prepare_cached("INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for a in entries {
+        insert.execute(params![ts(a.at), a.username, a.device_id.map(|d| d.to_string()), a.action, a.case_id.map(|c| c.to_string()), a.detail])?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl Storage for SqliteStorage {
@@ -234,18 +325,7 @@ impl Storage for SqliteStorage {
                     user_from_row,
                 )
                 .optional()?;
-            row.map(|(id, username, team, role, password_hash, failed_logins, locked_until)| {
-                Ok(UserRecord {
-                    id,
-                    username,
-                    team,
-                    role: role.parse().map_err(StorageError::Backend)?,
-                    password_hash,
-                    failed_logins,
-                    locked_until: locked_until.as_deref().map(parse_ts).transpose()?,
-                })
-            })
-            .transpose()
+            row.map(user_record).transpose()
         })
         .await
     }
@@ -367,6 +447,54 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<Authentication>> {
+        let token_hash = token_hash.to_string();
+        self.with(move |c| {
+            // The device appears only with its user (as in `device`), the user only with its team
+            // (as in `user`).
+            let row = c
+                .prepare_cached(
+                    "SELECT t.device_id, t.expires_at,
+                            d.id, u.username, d.name, d.secret_hash, d.created_at, d.revoked_at, d.last_seen_at,
+                            u.id, u.username, tm.name, u.role, u.password_hash, u.failed_logins, u.locked_until
+                     FROM tokens t
+                     LEFT JOIN devices d ON d.id = t.device_id
+                     LEFT JOIN users u ON u.id = d.user_id
+                     LEFT JOIN teams tm ON tm.id = u.team_id
+                     WHERE t.token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    let token: (String, String) = (r.get(0)?, r.get(1)?);
+                    let device: Option<String> = r.get(2)?;
+                    let device_user: Option<String> = r.get(3)?;
+                    let device = match (device, device_user) {
+                        (Some(id), Some(username)) => Some((id, username, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+                        _ => None,
+                    };
+                    let user_id: Option<i64> = r.get(9)?;
+                    let team: Option<String> = r.get(11)?;
+                    let user = match (user_id, team) {
+                        (Some(id), Some(team)) => Some((id, r.get(10)?, team, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?)),
+                        _ => None,
+                    };
+                    Ok((token, device, user))
+                })
+                .optional()?;
+            let Some(((device_id, expires_at), device, user)) = row else { return Ok(None) };
+            let device = device.map(device_record).transpose()?;
+            let user = match (&device, user) {
+                (Some(_), Some(u)) => Some(user_record(u)?),
+                _ => None,
+            };
+            Ok(Some(Authentication {
+                token: TokenRecord { device_id: parse_uuid(&device_id)?, expires_at: parse_ts(&expires_at)? },
+                device,
+                user,
+            }))
+        })
+        .await
+    }
+
     async fn allocate(&self, case_id: Uuid, username: &str) -> Result<()> {
         let username = username.to_string();
         self.with(move |c| {
@@ -426,67 +554,32 @@ impl Storage for SqliteStorage {
 
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>> {
         let user = user.clone();
-        let rows: Vec<(Event, String)> = events
-            .iter()
-            .map(|e| (e.clone(), serde_json::to_string(e).expect("events serialise")))
-            .collect();
+        let rows = encode(events);
         self.with(move |c| {
             let tx = c.transaction()?;
-            let now = ts(Utc::now());
-            let mut results = Vec::with_capacity(rows.len());
-            for (index, (e, json)) in rows.iter().enumerate() {
-                let id = e.id.to_string();
-                let existing: Option<(i64, String)> = tx
-                    .prepare_cached("SELECT seq, content_hash FROM events WHERE id = ?1")?
-                    .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                if let Some((seq, hash)) = existing {
-                    if hash != e.content_hash {
-                        return Err(StorageError::ConflictingEvent { index, id: e.id });
-                    }
-                    results.push(PushResult { event_id: e.id, seq: seq as u64, stored_now: false });
-                    continue;
+            let results = push_in(&tx, &user, &rows)?;
+            tx.commit()?;
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn push_recorded(&self, user: &UserRecord, device_id: Uuid, events: &[Event], at: DateTime<Utc>) -> Result<Vec<PushResult>> {
+        let user = user.clone();
+        let rows = encode(events);
+        let notes = super::signed_note_ids(events);
+        self.with(move |c| {
+            // One transaction, so one fsync, for the events, the drafts they settle and the audit.
+            let tx = c.transaction()?;
+            let results = push_in(&tx, &user, &rows)?;
+            {
+                let mut delete = tx.prepare_cached("DELETE FROM drafts WHERE user_id = ?1 AND note_id = ?2")?;
+                for note_id in &notes {
+                    delete.execute(params![user.id, note_id.to_string()])?;
                 }
-                let case = e.case_id.to_string();
-                // Someone who held the case before it was taken from them may still send what
-                // they wrote: a note is never lost because its laptop was offline when the
-                // allocation changed.
-                let allowed: Option<i64> = tx
-                    .prepare_cached(
-                        "SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2
-                         UNION ALL SELECT 1 FROM access_removed WHERE case_id = ?1 AND user_id = ?2 LIMIT 1",
-                    )?
-                    .query_row(params![case, user.id], |r| r.get(0))
-                    .optional()?;
-                if allowed.is_none() {
-                    let exists: Option<i64> =
-                        tx.prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?.query_row([&case], |r| r.get(0)).optional()?;
-                    if exists.is_some() {
-                        return Err(StorageError::CaseNotAllowed { index, case_id: e.case_id, username: user.username.clone() });
-                    }
-                    // First sight of a case: it joins the author's team, allocated to the author and
-                    // visible to the team's leads.
-                    let seq = next_seq(&tx)?;
-                    tx.execute(
-                        "INSERT INTO cases (case_id, team_id, created_by, created_seq)
-                         SELECT ?1, team_id, id, ?3 FROM users WHERE id = ?2",
-                        params![case, user.id, seq as i64],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO access (case_id, user_id, granted_seq)
-                         SELECT ?1, u.id, ?3 FROM users u
-                         WHERE u.id = ?2 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = ?2))",
-                        params![case, user.id, seq as i64],
-                    )?;
-                }
-                let seq = next_seq(&tx)?;
-                tx.prepare_cached(
-                    "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![seq as i64, id, case, e.device_id.to_string(), e.content_hash, json, now])?;
-                results.push(PushResult { event_id: e.id, seq, stored_now: true });
             }
+            let events: Vec<Event> = rows.into_iter().map(|(e, _)| e).collect();
+            insert_audit(&tx, &super::push_audit_entries(&user, device_id, &events, &results, at))?;
             tx.commit()?;
             Ok(results)
         })
@@ -628,21 +721,7 @@ impl Storage for SqliteStorage {
         self.with(move |c| {
             // One transaction, so one fsync, for every entry of a request.
             let tx = c.transaction()?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for a in &entries {
-                    insert.execute(params![
-                        ts(a.at),
-                        a.username,
-                        a.device_id.map(|d| d.to_string()),
-                        a.action,
-                        a.case_id.map(|c| c.to_string()),
-                        a.detail
-                    ])?;
-                }
-            }
+            insert_audit(&tx, &entries)?;
             tx.commit()?;
             Ok(())
         })
