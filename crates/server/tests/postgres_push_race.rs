@@ -1,0 +1,106 @@
+//! PostgreSQL pushes plan their writes before taking the sequence lock and fall back to the
+//! careful path (lock first, then decide) when another push stored the same events or cases in
+//! between. These races are made on purpose here, straight through the storage trait, and the
+//! outcome must be exactly what the careful path alone would give: each event stored once, every
+//! pusher told the same sequence numbers, a case created once and refused to whoever may not
+//! write to it. Needs CASEBOOK_TEST_DATABASE_URL (scripts/postgres.sh sets it).
+
+mod common;
+
+use casebook_domain::*;
+use casebook_protocol::*;
+use casebook_server::auth;
+use casebook_server::storage::postgres::PostgresStorage;
+use casebook_server::storage::{Storage, StorageError, UserRecord};
+use common::*;
+use std::sync::Arc;
+use uuid::Uuid;
+
+const ROUNDS: usize = 40;
+const RACERS: usize = 8;
+
+fn laptop(username: &str) -> Laptop {
+    Laptop {
+        username: username.into(),
+        device_id: Uuid::new_v4(),
+        device_secret: String::new(),
+        token: String::new(),
+        seq: 0,
+        clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
+    }
+}
+
+async fn storage() -> Arc<PostgresStorage> {
+    let url = std::env::var("CASEBOOK_TEST_DATABASE_URL").expect("set CASEBOOK_TEST_DATABASE_URL (scripts/postgres.sh does)");
+    let s = PostgresStorage::connect_fresh_for_tests(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    s.add_team("Test Team A").await.unwrap();
+    s.add_team("Test Team B").await.unwrap();
+    s.add_user("clin.a1", "Test Team A", Role::Clinician, &hash).await.unwrap();
+    s.add_user("lead.a", "Test Team A", Role::Lead, &hash).await.unwrap();
+    s.add_user("clin.b1", "Test Team B", Role::Clinician, &hash).await.unwrap();
+    Arc::new(s)
+}
+
+async fn user(s: &PostgresStorage, name: &str) -> UserRecord {
+    s.user(name).await.unwrap().expect("a seeded user")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_batch_raced_is_stored_once_with_one_answer() {
+    let s = storage().await;
+    let a1 = user(&s, "clin.a1").await;
+    let mut l = laptop("clin.a1");
+    let first_latest = s.latest_seq().await.unwrap();
+    for round in 0..ROUNDS {
+        let (case, opened) = l.open_case(&format!("Testfamily-Race{round}"));
+        let batch = Arc::new(vec![opened, l.note(case, "Fictional note one"), l.note(case, "Fictional note two")]);
+        let before = s.event_count().await.unwrap();
+        let tasks: Vec<_> = (0..RACERS)
+            .map(|_| {
+                let (s, a1, batch) = (s.clone(), a1.clone(), batch.clone());
+                tokio::spawn(async move { s.push(&a1, &batch).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap().expect("every racer is answered"));
+        }
+        let seqs = |r: &Vec<PushResult>| r.iter().map(|x| x.seq).collect::<Vec<_>>();
+        assert!(answers.iter().all(|r| seqs(r) == seqs(&answers[0])), "round {round}: every racer is told the same seqs");
+        assert_eq!(answers.iter().filter(|r| r.iter().all(|x| x.stored_now)).count(), 1, "round {round}: one racer stored it");
+        assert_eq!(answers.iter().filter(|r| r.iter().all(|x| !x.stored_now)).count(), RACERS - 1);
+        assert_eq!(s.event_count().await.unwrap(), before + 3, "round {round}: stored once");
+        let stored = s.case_events(case).await.unwrap();
+        assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), seqs(&answers[0]));
+    }
+    assert!(s.careful_retries() > 0, "the races reached the careful path at least once");
+    // Numbers stay dense: one per stored event and one per new case, none lost to a retry.
+    assert_eq!(s.latest_seq().await.unwrap() - first_latest, 4 * ROUNDS as u64, "one number per event and per new case");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_case_raced_by_two_teams_belongs_to_one() {
+    let s = storage().await;
+    let (a1, b1) = (user(&s, "clin.a1").await, user(&s, "clin.b1").await);
+    let (mut la, mut lb) = (laptop("clin.a1"), laptop("clin.b1"));
+    for round in 0..ROUNDS {
+        // Both laptops claim the same new case id (as if both had opened it).
+        let (case, opened_a) = la.open_case(&format!("Testfamily-Claim{round}"));
+        let opened_b = lb.note(case, "Fictional note from the other team");
+        let (sa, sb) = (s.clone(), s.clone());
+        let (a1c, b1c) = (a1.clone(), b1.clone());
+        let ta = tokio::spawn(async move { sa.push(&a1c, &[opened_a]).await });
+        let tb = tokio::spawn(async move { sb.push(&b1c, &[opened_b]).await });
+        let (ra, rb) = (ta.await.unwrap(), tb.await.unwrap());
+        let refused = |r: &Result<Vec<PushResult>, StorageError>| matches!(r, Err(StorageError::CaseNotAllowed { case_id, .. }) if *case_id == case);
+        let stored = |r: &Result<Vec<PushResult>, StorageError>| matches!(r, Ok(v) if v.iter().all(|x| x.stored_now));
+        assert!(
+            (stored(&ra) && refused(&rb)) || (refused(&ra) && stored(&rb)),
+            "round {round}: one team's push created the case and the other was refused: {ra:?} / {rb:?}"
+        );
+        assert_eq!(s.case_events(case).await.unwrap().len(), 1, "round {round}: one event stored in the case");
+    }
+    assert!(s.careful_retries() > 0, "the races reached the careful path at least once");
+}
