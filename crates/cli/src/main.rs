@@ -378,10 +378,12 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Contact(ContactCommand::Add { case_id, date: day, contact_type, outcome, location }) => {
             let case_id = id(case_id, "case")?;
             let input = ContactInput {
-                date: day.as_deref().map(|d| date(d, "contact date")).transpose()?.unwrap_or_else(today),
-                contact_type: choice(contact_type, "contact type", &ContactType::ALL, kebab)?,
-                outcome: choice(outcome, "attendance outcome", &AttendanceOutcome::ALL, kebab)?,
                 location: location.clone(),
+                ..ContactInput::new(
+                    day.as_deref().map(|d| date(d, "contact date")).transpose()?.unwrap_or_else(today),
+                    choice(contact_type, "contact type", &ContactType::ALL, kebab)?,
+                    choice(outcome, "attendance outcome", &AttendanceOutcome::ALL, kebab)?,
+                )
             };
             let mut store = open(&cli)?;
             let contact = store.record_contact(case_id, input)?;

@@ -59,7 +59,7 @@ fn note_text(n: u64) -> String {
         text.push(' ');
         text.push_str(VOCABULARY[((state >> 33) % VOCABULARY.len() as u64) as usize]);
     }
-    if n % RARE_EVERY == 0 {
+    if n.is_multiple_of(RARE_EVERY) {
         text.push_str(" near the ");
         text.push_str(RARE_WORD);
     }
@@ -83,10 +83,8 @@ fn note(case_id: Uuid, contact_id: Option<Uuid>, n: u64) -> DraftInput {
 
 fn contact() -> ContactInput {
     ContactInput {
-        date: day("2026-11-20"),
-        contact_type: ContactType::HomeVisit,
-        outcome: AttendanceOutcome::Attended,
         location: Some("Family home".into()),
+        ..ContactInput::new(day("2026-11-20"), ContactType::HomeVisit, AttendanceOutcome::Attended)
     }
 }
 
@@ -160,7 +158,7 @@ fn durable_append(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                if counter % 10 == 0 {
+                if counter.is_multiple_of(10) {
                     case = store.open_case(family(&format!("Testfamily{:04}", counter / 10))).unwrap().case_id;
                 }
                 let input = note(case, None, counter);

@@ -23,8 +23,12 @@ pub enum StoreError {
     NoteAlreadySigned(Uuid),
     #[error("That draft belongs to another case.")]
     DraftCaseMismatch,
-    #[error("{0}")]
+    #[error("{}", sentence(&.0.to_string()))]
     Invalid(#[from] ValidationError),
+    /// A rule of the record refused the change (a status move not allowed, a second discharge, an
+    /// unknown service): the whole sentence to show.
+    #[error("{0}")]
+    Refused(String),
     #[error("A stored record could not be read: {0}")]
     Event(#[from] EventError),
     #[error("The store's key file could not be used: {0}.")]
@@ -37,7 +41,27 @@ pub enum StoreError {
     Database(#[from] rusqlite::Error),
 }
 
+/// Makes a clause from the domain ("a referral needs the family's consent…") into a sentence:
+/// a capital letter at the start and a full stop at the end.
+pub fn sentence(clause: &str) -> String {
+    let clause = clause.trim();
+    let mut chars = clause.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 impl StoreError {
+    /// A refusal from a clause of the domain's (made into a sentence).
+    pub fn refused(clause: impl std::fmt::Display) -> Self {
+        StoreError::Refused(sentence(&clause.to_string()))
+    }
+
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         StoreError::Io { path: path.to_path_buf(), source }
     }

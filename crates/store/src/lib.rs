@@ -11,11 +11,16 @@
 pub mod error;
 pub mod keyring;
 pub mod projection;
+pub mod record;
 pub mod schema;
 pub mod strength;
 
 pub use error::{Result, StoreError};
 pub use keyring::KdfParams;
+pub use record::{
+    CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput, RiskInput,
+    TodayDraft, TodayView, TodayVisit,
+};
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 
 use casebook_domain::{
@@ -84,6 +89,27 @@ pub struct CaseSummary {
     pub my_draft_count: u32,
     /// Details changed on two laptops at once, waiting for a person to choose.
     pub conflict_count: u32,
+    /// In plain words: "Referral received", "Acknowledged", "Contacted", "Accepted", "Declined",
+    /// "Signposted" (the referral's status), "Open" (no referral), "Discharged".
+    pub status: String,
+    /// The current risk review's overall level.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<casebook_domain::RiskLevel>,
+    /// The first-contact deadline, only while no contact has taken place and the referral is open.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contact_due: Option<NaiveDate>,
+    /// The latest contact that took place (attended).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_contact_on: Option<NaiveDate>,
+    /// The earliest planned contact not yet recorded.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_visit_at: Option<chrono::NaiveDateTime>,
+    #[serde(default)]
+    pub active_alerts: u32,
 }
 
 /// A case as the clinician sees it: its state, and their own unsigned drafts.
@@ -130,7 +156,45 @@ pub struct ContactInput {
     pub contact_type: ContactType,
     pub outcome: AttendanceOutcome,
     #[ts(optional)]
+    #[serde(default)]
     pub location: Option<String>,
+    /// The planned contact this records (it is then no longer only planned); `None` for a
+    /// contact that was not planned in Casebook.
+    #[ts(optional)]
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// When it actually started.
+    #[ts(optional)]
+    #[serde(default)]
+    pub started_at: Option<chrono::NaiveTime>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub duration_minutes: Option<u16>,
+    /// Who was there ("Mum", "baby", "health visitor").
+    #[ts(optional, as = "Option<Vec<String>>")]
+    #[serde(default)]
+    pub attendees: Vec<String>,
+    /// Interventions used in the session.
+    #[ts(optional, as = "Option<Vec<String>>")]
+    #[serde(default)]
+    pub interventions: Vec<String>,
+}
+
+impl ContactInput {
+    /// A contact with only what every contact has; set the other fields as needed.
+    pub fn new(date: NaiveDate, contact_type: ContactType, outcome: AttendanceOutcome) -> Self {
+        ContactInput {
+            date,
+            contact_type,
+            outcome,
+            location: None,
+            contact_id: None,
+            started_at: None,
+            duration_minutes: None,
+            attendees: Vec::new(),
+            interventions: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -415,19 +479,36 @@ impl Store {
         self.case_summary(case_id)
     }
 
+    /// Records a contact. With `contact_id`, it records how a planned contact went (the planned
+    /// one is then no longer shown as planned).
     pub fn record_contact(&mut self, case_id: Uuid, input: ContactInput) -> Result<casebook_domain::Contact> {
-        self.require_case(case_id)?;
-        let contact_id = Uuid::now_v7();
+        let contact_id = match input.contact_id {
+            None => {
+                self.require_case(case_id)?;
+                Uuid::now_v7()
+            }
+            Some(planned) => {
+                let state = self.case(case_id)?.state;
+                if state.contacts.iter().any(|c| c.contact_id == planned) {
+                    return Err(StoreError::Refused("That planned contact has already been recorded.".into()));
+                }
+                if !state.record.planned_contacts.iter().any(|p| p.details.contact_id == planned) {
+                    return Err(StoreError::Refused(format!("There is no planned contact with the id {planned} on this case.")));
+                }
+                planned
+            }
+        };
+        let list = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         let body = EventBody::ContactRecorded(ContactRecorded {
             contact_id,
             date: input.date,
             contact_type: input.contact_type,
             outcome: input.outcome,
-            location: input.location.filter(|l| !l.trim().is_empty()),
-            started_at: None,
-            duration_minutes: None,
-            attendees: Vec::new(),
-            interventions: Vec::new(),
+            location: input.location.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
+            started_at: input.started_at,
+            duration_minutes: input.duration_minutes,
+            attendees: list(input.attendees),
+            interventions: list(input.interventions),
         });
         let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         Ok(state.contacts.into_iter().find(|c| c.contact_id == contact_id).expect("just recorded"))
@@ -612,7 +693,8 @@ impl Store {
             "SELECT c.case_id, c.family_name, c.parent_name, c.due_date, c.infant_name, c.infant_dob,
                     c.opened_at, c.last_activity_at, c.contact_count, c.signed_note_count,
                     (SELECT count(*) FROM drafts d WHERE d.case_id = c.case_id AND d.author = ?1),
-                    c.conflict_count
+                    c.conflict_count, c.status, c.risk, c.first_contact_due, c.last_contact_on,
+                    c.next_visit_at, c.active_alerts
              FROM cases c WHERE ?2 IS NULL OR c.case_id = ?2
              ORDER BY c.family_name COLLATE NOCASE, c.case_id",
         )?;
@@ -632,6 +714,12 @@ impl Store {
                     signed_note_count: r.get(9)?,
                     my_draft_count: r.get(10)?,
                     conflict_count: r.get(11)?,
+                    status: r.get(12)?,
+                    risk: r.get::<_, Option<String>>(13)?.and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+                    first_contact_due: r.get::<_, Option<String>>(14)?.and_then(|d| d.parse().ok()),
+                    last_contact_on: r.get::<_, Option<String>>(15)?.and_then(|d| d.parse().ok()),
+                    next_visit_at: r.get::<_, Option<String>>(16)?.and_then(|d| d.parse().ok()),
+                    active_alerts: r.get(17)?,
                 },
             ))
         })?;
@@ -955,7 +1043,9 @@ impl Store {
              DELETE FROM contacts WHERE case_id = '{id}';
              DELETE FROM signed_notes WHERE case_id = '{id}';
              DELETE FROM addenda WHERE case_id = '{id}';
-             DELETE FROM search_index WHERE case_id = '{id}';"
+             DELETE FROM search_index WHERE case_id = '{id}';
+             DELETE FROM planned_visits WHERE case_id = '{id}';
+             DELETE FROM due_items WHERE case_id = '{id}';"
         ))?;
         tx.execute("DELETE FROM projection_rebuild", [])?;
         tx.execute("DELETE FROM case_purge", [])?;

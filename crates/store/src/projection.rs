@@ -136,17 +136,22 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
     }
 
     let d = state.details.as_ref();
+    let summary = crate::record::summary_columns(&state);
     tx.prepare_cached(
         "INSERT INTO cases (case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by,
-                            opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body, conflict_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                            opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body, conflict_count,
+                            status, risk, first_contact_due, last_contact_on, next_visit_at, active_alerts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT (case_id) DO UPDATE SET
             family_name = excluded.family_name, parent_name = excluded.parent_name,
             due_date = excluded.due_date, infant_name = excluded.infant_name, infant_dob = excluded.infant_dob,
             opened_by = excluded.opened_by, opened_at = excluded.opened_at,
             last_activity_at = excluded.last_activity_at, contact_count = excluded.contact_count,
             signed_note_count = excluded.signed_note_count, family_doc = excluded.family_doc,
-            family_doc_body = excluded.family_doc_body, conflict_count = excluded.conflict_count",
+            family_doc_body = excluded.family_doc_body, conflict_count = excluded.conflict_count,
+            status = excluded.status, risk = excluded.risk, first_contact_due = excluded.first_contact_due,
+            last_contact_on = excluded.last_contact_on, next_visit_at = excluded.next_visit_at,
+            active_alerts = excluded.active_alerts",
     )?
     .execute(params![
         id,
@@ -163,7 +168,14 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
         family_doc,
         family_body,
         state.conflicts.len() as i64,
+        summary.status,
+        summary.risk.map(|r| serde_json::to_value(r).expect("enum").as_str().unwrap_or_default().to_string()),
+        summary.first_contact_due.map(|d| d.to_string()),
+        summary.last_contact_on.map(|d| d.to_string()),
+        summary.next_visit_at.map(crate::record::datetime_text),
+        summary.active_alerts,
     ])?;
+    crate::record::write_projection(tx, &state)?;
 
     let mut contact = tx.prepare_cached(
         "INSERT OR IGNORE INTO contacts (contact_id, case_id, date, contact_type, outcome, location, recorded_by, recorded_at)
@@ -230,7 +242,7 @@ pub fn rebuild(tx: &Transaction, now: DateTime<Utc>) -> Result<()> {
     tx.execute("INSERT INTO projection_rebuild (started_at) VALUES (?1)", [now.to_rfc3339()])?;
     tx.execute_batch(
         "DELETE FROM cases; DELETE FROM contacts; DELETE FROM signed_notes; DELETE FROM addenda;
-         DELETE FROM search_index;",
+         DELETE FROM search_index; DELETE FROM planned_visits; DELETE FROM due_items;",
     )?;
     let case_ids: Vec<String> = tx
         .prepare("SELECT DISTINCT case_id FROM events ORDER BY case_id")?
@@ -304,10 +316,13 @@ pub fn dump(conn: &Connection) -> Result<String> {
         ("contacts", "contact_id"),
         ("signed_notes", "note_id"),
         ("addenda", "addendum_id"),
+        ("planned_visits", "case_id, contact_id"),
+        ("due_items", "case_id, item"),
     ] {
         let columns = if table == "cases" {
             "case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by, opened_at, \
-             last_activity_at, contact_count, signed_note_count, family_doc_body, conflict_count"
+             last_activity_at, contact_count, signed_note_count, family_doc_body, conflict_count, status, risk, \
+             first_contact_due, last_contact_on, next_visit_at, active_alerts"
         } else {
             "*"
         };

@@ -148,6 +148,36 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE drafts ADD COLUMN backed_up_revision INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 8: the whole case record. The caseload shows each case's status, risk, first-contact
+    // deadline, last contact, next visit and alerts; Today reads planned visits and what is due.
+    // All derived from the log (filled by the rebuild that follows every migration).
+    r#"
+    ALTER TABLE cases ADD COLUMN status TEXT NOT NULL DEFAULT 'Open';
+    ALTER TABLE cases ADD COLUMN risk TEXT;
+    ALTER TABLE cases ADD COLUMN first_contact_due TEXT;
+    ALTER TABLE cases ADD COLUMN last_contact_on TEXT;
+    ALTER TABLE cases ADD COLUMN next_visit_at TEXT;
+    ALTER TABLE cases ADD COLUMN active_alerts INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE planned_visits (
+        case_id      TEXT NOT NULL,
+        contact_id   TEXT NOT NULL,
+        planned_for  TEXT NOT NULL,
+        contact_type TEXT NOT NULL,
+        location     TEXT,
+        PRIMARY KEY (case_id, contact_id)
+    ) STRICT;
+    CREATE INDEX planned_visits_by_time ON planned_visits (planned_for);
+    CREATE TABLE due_items (
+        case_id TEXT NOT NULL,
+        item    TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        what    TEXT NOT NULL,
+        due_on  TEXT NOT NULL,
+        since   TEXT,
+        PRIMARY KEY (case_id, item)
+    ) STRICT;
+    CREATE INDEX due_items_by_date ON due_items (due_on);
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -388,12 +388,14 @@ fn two_handles_writing_at_once_keep_the_sequence_dense_and_the_clock_forward() {
         app
     });
     for i in 0..40 {
-        sync.record_contact(case, casebook_store::ContactInput {
-            date: day("2026-11-23"),
-            contact_type: casebook_domain::ContactType::Telephone,
-            outcome: casebook_domain::AttendanceOutcome::Attended,
-            location: None,
-        })
+        sync.record_contact(
+            case,
+            casebook_store::ContactInput::new(
+                day("2026-11-23"),
+                casebook_domain::ContactType::Telephone,
+                casebook_domain::AttendanceOutcome::Attended,
+            ),
+        )
         .unwrap_or_else(|e| panic!("write {i} on the second handle: {e}"));
     }
     let mut app = writer.join().unwrap();

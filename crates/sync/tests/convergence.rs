@@ -135,7 +135,7 @@ fn run(ops: Vec<Op>, skews: Vec<i64>) -> Result<(), TestCaseError> {
                 let l = &mut laptops[r];
                 let cases = held_cases(&l.store);
                 if let Some(case) = cases.get(c % cases.len().max(1)) {
-                    let input = ContactInput { date: l.clock.today(), contact_type: ContactType::HomeVisit, outcome: AttendanceOutcome::Attended, location: None };
+                    let input = ContactInput::new(l.clock.today(), ContactType::HomeVisit, AttendanceOutcome::Attended);
                     l.store.record_contact(*case, input).unwrap();
                 }
             }

@@ -2,4 +2,21 @@
 import type { AttendanceOutcome } from "./AttendanceOutcome";
 import type { ContactType } from "./ContactType";
 
-export type ContactInput = { date: string, contact_type: ContactType, outcome: AttendanceOutcome, location?: string, };
+export type ContactInput = { date: string, contact_type: ContactType, outcome: AttendanceOutcome, location?: string, 
+/**
+ * The planned contact this records (it is then no longer only planned); `None` for a
+ * contact that was not planned in Casebook.
+ */
+contact_id?: string, 
+/**
+ * When it actually started.
+ */
+started_at?: string, duration_minutes?: number, 
+/**
+ * Who was there ("Mum", "baby", "health visitor").
+ */
+attendees?: Array<string>, 
+/**
+ * Interventions used in the session.
+ */
+interventions?: Array<string>, };

@@ -57,10 +57,8 @@ pub fn populate(store: &mut Store, cases: usize, notes_per_case: usize) {
             .record_contact(
                 case,
                 ContactInput {
-                    date: day("2026-11-20"),
-                    contact_type: ContactType::HomeVisit,
-                    outcome: AttendanceOutcome::Attended,
                     location: Some("Family home".into()),
+                    ..ContactInput::new(day("2026-11-20"), ContactType::HomeVisit, AttendanceOutcome::Attended)
                 },
             )
             .unwrap();

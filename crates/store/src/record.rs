@@ -1,0 +1,1061 @@
+//! The whole case record from the laptop: referrals and where they have got to, consultations,
+//! the people in the family, planned visits, outcome measures, risk, alerts, tasks and discharge;
+//! the service profiles and working days a referral is checked against; the caseload's at-a-glance
+//! columns and filter; and the Today view.
+//!
+//! Each write is one transaction through [`Store`]'s writer, like notes and contacts: the input is
+//! checked (by the domain's rules, plus the few that need the case's current state, such as "a case
+//! is discharged once"), appended to the log, queued for sending and projected. A refused write
+//! leaves nothing behind: no event, no outbox row, no sequence number used.
+//!
+//! ## What Today shows as due
+//!
+//! [`Store::today`] lists, for every case on this laptop, items due on or before seven days after
+//! the day asked for, and not done yet:
+//!
+//! - **First contact**: the referral's first-contact deadline (worked out at intake from the
+//!   service profile and working days), while no contact with the family has taken place (a contact
+//!   recorded as attended), the referral is not declined or signposted, and the case is not
+//!   discharged.
+//! - **Risk review**: the next review date of the current (latest) risk review, until a newer
+//!   review is recorded or the case is discharged.
+//! - **Tasks**: every task not marked done, discharged case or not (a discharge letter is a task).
+//! - **Measure at review**: for each measure kind, when the latest baseline of that kind is at least
+//!   12 weeks old on the day asked for, and no review or discharge measure of that kind has been
+//!   completed on or after the baseline's date, and the case is not discharged. It is due 12 weeks
+//!   after the baseline, so it appears from that day (not a week ahead, unlike the rest).
+//!
+//! An item is overdue when its due date is before the day asked for.
+
+use crate::error::{Result, StoreError};
+use crate::{CaseSummary, Store};
+use casebook_calendar::WorkingDays;
+use casebook_domain::{
+    check_eligibility, check_move, AlertCleared, AlertKind, AlertRaised, AttendanceOutcome, CaseDischarged, CaseOpened,
+    CaseRecord, CaseState, ConsultationOutcome, ConsultationRecorded, ContactPlanned, ContactType, CrisisRoute,
+    DetailField, DischargeReason, EligibilityResult, EventBody, Gestation, Infant, MeasureEntry, MeasureRecorded,
+    NhsNumber, Person, PersonRecorded, PersonRole, Professional, ReferralFacts, ReferralReason, ReferralReceived,
+    ReferralStatus, ReferralStatusChanged, RiskAssessed, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
+    TaskCompleted, TaskKind, ThriveGroup,
+};
+use casebook_measures::{Goal, MeasureKind, TimePoint};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// Where a team keeps its own service profiles, inside the data directory.
+pub const SERVICE_PROFILES_DIR: &str = "service-profiles";
+/// gov.uk's bank-holidays.json, inside the data directory, overrides the shipped calendar.
+pub const BANK_HOLIDAYS_FILE: &str = "bank-holidays.json";
+/// How long after a baseline a measure is due again at review.
+pub const MEASURE_REVIEW_AFTER_DAYS: u64 = 12 * 7;
+/// How far ahead Today looks for things coming due.
+pub const DUE_WITHIN_DAYS: u64 = 7;
+
+/// A referral as typed on the intake form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct ReferralInput {
+    pub family_name: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub parent_name: Option<String>,
+    /// Estimated due date, when the parent is pregnant (implies "pregnant" for eligibility when
+    /// `pregnant` is not given).
+    #[ts(optional)]
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub infant_name: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub infant_dob: Option<NaiveDate>,
+    pub received_on: NaiveDate,
+    /// A service profile id: "wigan-babs", "sefton-babs", or a team's own.
+    pub profile_id: String,
+    pub referrer: Professional,
+    pub consent_to_refer: bool,
+    #[serde(default)]
+    pub reasons: Vec<ReferralReason>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub other_reasons: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub gp_practice: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub pregnant: Option<bool>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub residence_confirmed: Option<bool>,
+}
+
+/// What intake sees as the referral is typed: eligibility, the first-contact deadline and the
+/// crisis route of the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct ReferralCheck {
+    pub profile_name: String,
+    pub eligibility: EligibilityResult,
+    /// `None` when the service sets no first-contact target.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contact_due: Option<NaiveDate>,
+    /// `None` when the team has not configured one (show it as "not configured").
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis_route: Option<CrisisRoute>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct ConsultationInput {
+    pub on: NaiveDate,
+    pub professional: Professional,
+    pub question: String,
+    pub outcome: ConsultationOutcome,
+    #[ts(optional)]
+    #[serde(default)]
+    pub advice: Option<String>,
+}
+
+/// A person in the family, new or changed (the whole snapshot, as the form shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct PersonInput {
+    /// `None` records a new person; otherwise the person being changed.
+    #[ts(optional)]
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+    pub role: PersonRole,
+    pub name: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub date_of_birth: Option<NaiveDate>,
+    /// As typed ("943 476 5919"); checked with the Modulus 11 check digit.
+    #[ts(optional)]
+    #[serde(default)]
+    pub nhs_number: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub pronouns: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    /// Infants: completed weeks of gestation at birth (32 in 32+4).
+    #[ts(optional)]
+    #[serde(default)]
+    pub gestation_weeks: Option<u32>,
+    /// Infants: the days part (4 in 32+4); 0 when only weeks are given.
+    #[ts(optional)]
+    #[serde(default)]
+    pub gestation_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct PlanInput {
+    /// Local date and time of the appointment.
+    pub planned_for: NaiveDateTime,
+    pub contact_type: ContactType,
+    #[ts(optional)]
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct MeasureInput {
+    pub kind: MeasureKind,
+    pub time_point: TimePoint,
+    pub administered_on: NaiveDate,
+    /// Item scores, in form order (questionnaires only).
+    #[serde(default)]
+    pub items: Vec<u8>,
+    /// Goal Based Outcomes only: up to three goals with their scores.
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct RiskInput {
+    pub on: NaiveDate,
+    pub to_self: RiskLevel,
+    pub to_infant: RiskLevel,
+    pub from_others: RiskLevel,
+    pub safeguarding: SafeguardingStatus,
+    pub thrive: ThriveGroup,
+    pub summary: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub actions: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub review_on: Option<NaiveDate>,
+}
+
+/// A clinician's day: visits, what is coming due, and unsigned drafts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct TodayView {
+    pub on: NaiveDate,
+    /// Visits planned that day, in time order.
+    pub visits: Vec<TodayVisit>,
+    /// Due within a week (or overdue), soonest first.
+    pub due: Vec<DueItem>,
+    /// This clinician's unsigned drafts, most recently saved first.
+    pub drafts: Vec<TodayDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct TodayVisit {
+    pub case_id: Uuid,
+    pub family_name: String,
+    pub contact_id: Uuid,
+    pub planned_for: NaiveDateTime,
+    pub contact_type: ContactType,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The case's address detail.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Active alert texts, lone-worker alerts first.
+    pub alerts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct DueItem {
+    pub case_id: Uuid,
+    pub family_name: String,
+    /// "First contact (Wigan BABS target)", "Risk review", a task's title, "EPDS review (baseline
+    /// 3 months ago)".
+    pub what: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct TodayDraft {
+    pub case_id: Uuid,
+    pub family_name: String,
+    pub note_id: Uuid,
+    pub occurred_on: NaiveDate,
+    pub updated_at: DateTime<Utc>,
+    /// The first line of text typed, shortened.
+    pub first_line: String,
+}
+
+/// Narrows the caseload. Every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct CaseFilter {
+    /// The status as shown ("Accepted", "Discharged"…), any capitalisation.
+    #[ts(optional)]
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The current risk review's overall level is this or higher (cases never reviewed do not match).
+    #[ts(optional)]
+    #[serde(default)]
+    pub risk_at_least: Option<RiskLevel>,
+    /// The first-contact deadline is within this many days of today, or already passed.
+    #[ts(optional)]
+    #[serde(default)]
+    pub deadline_within_days: Option<i64>,
+    /// No contact has taken place for at least this many days (counted from the case's opening
+    /// when there has been none).
+    #[ts(optional)]
+    #[serde(default)]
+    pub no_contact_for_days: Option<i64>,
+}
+
+impl CaseFilter {
+    pub fn matches(&self, c: &CaseSummary, today: NaiveDate) -> bool {
+        if let Some(status) = &self.status {
+            if !status.trim().eq_ignore_ascii_case(&c.status) {
+                return false;
+            }
+        }
+        if let Some(level) = self.risk_at_least {
+            if c.risk.is_none_or(|r| r < level) {
+                return false;
+            }
+        }
+        if let Some(days) = self.deadline_within_days {
+            match c.first_contact_due {
+                Some(due) if (due - today).num_days() <= days => {}
+                _ => return false,
+            }
+        }
+        if let Some(days) = self.no_contact_for_days {
+            let since = c.last_contact_on.or_else(|| c.opened_at.map(|t| t.date_naive()));
+            if since.is_some_and(|d| (today - d).num_days() < days) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the projection keeps for the caseload and Today, worked out from a case's state alone (so a
+// rebuild from the log gives the same rows).
+
+/// The caseload's at-a-glance columns.
+pub(crate) struct SummaryColumns {
+    pub status: &'static str,
+    pub risk: Option<RiskLevel>,
+    pub first_contact_due: Option<NaiveDate>,
+    pub last_contact_on: Option<NaiveDate>,
+    pub next_visit_at: Option<NaiveDateTime>,
+    pub active_alerts: u32,
+}
+
+/// The status in plain words: the referral's status, "Open" with no referral, "Discharged" once
+/// discharged.
+pub fn status_words(record: &CaseRecord) -> &'static str {
+    if record.discharge.is_some() {
+        return "Discharged";
+    }
+    match record.referral.as_ref().map(|r| r.status) {
+        None => "Open",
+        Some(ReferralStatus::Received) => "Referral received",
+        Some(status) => status.label(),
+    }
+}
+
+/// The first-contact deadline, while it still matters: no contact has taken place, the referral
+/// is neither declined nor signposted, and the case is not discharged.
+fn pending_first_contact(record: &CaseRecord) -> Option<NaiveDate> {
+    let referral = record.referral.as_ref()?;
+    let closed = matches!(referral.status, ReferralStatus::Declined | ReferralStatus::Signposted);
+    if closed || record.discharge.is_some() || referral.first_contact_on.is_some() {
+        return None;
+    }
+    referral.details.first_contact_due
+}
+
+pub(crate) fn summary_columns(state: &CaseState) -> SummaryColumns {
+    let record = &state.record;
+    SummaryColumns {
+        status: status_words(record),
+        risk: record.current_risk().map(|r| r.overall()),
+        first_contact_due: pending_first_contact(record),
+        last_contact_on: state.contacts.iter().filter(|c| c.outcome == AttendanceOutcome::Attended).map(|c| c.date).max(),
+        next_visit_at: record.planned_contacts.iter().map(|p| p.details.planned_for).min(),
+        active_alerts: record.active_alerts().count() as u32,
+    }
+}
+
+/// One row of the `due_items` projection: what is due, before today's wording is applied.
+pub(crate) struct DueRow {
+    /// Unique within the case: "first_contact", "risk_review", "task:<id>", "measure:<kind>".
+    pub item: String,
+    /// "first_contact", "risk_review", "task" or "measure_review".
+    pub kind: &'static str,
+    /// The profile id (first contact), the task's title, the measure's machine name.
+    pub what: String,
+    pub due_on: NaiveDate,
+    /// The baseline's date, for a measure at review.
+    pub since: Option<NaiveDate>,
+}
+
+pub(crate) fn due_rows(state: &CaseState) -> Vec<DueRow> {
+    let record = &state.record;
+    let mut rows = Vec::new();
+    let open = record.discharge.is_none();
+    if let (Some(due_on), Some(referral)) = (pending_first_contact(record), record.referral.as_ref()) {
+        rows.push(DueRow {
+            item: "first_contact".into(),
+            kind: "first_contact",
+            what: referral.details.profile_id.clone(),
+            due_on,
+            since: None,
+        });
+    }
+    if let Some(review_on) = record.current_risk().and_then(|r| r.details.review_on).filter(|_| open) {
+        rows.push(DueRow { item: "risk_review".into(), kind: "risk_review", what: String::new(), due_on: review_on, since: None });
+    }
+    for t in record.tasks.iter().filter(|t| t.done.is_none()) {
+        rows.push(DueRow {
+            item: format!("task:{}", t.details.task_id),
+            kind: "task",
+            what: t.details.title.clone(),
+            due_on: t.details.due_on,
+            since: None,
+        });
+    }
+    if open {
+        let mut baselines: BTreeMap<MeasureKind, NaiveDate> = BTreeMap::new();
+        for m in record.measures.iter().filter(|m| m.details.time_point == TimePoint::Baseline) {
+            let latest = baselines.entry(m.details.kind).or_insert(m.details.administered_on);
+            *latest = (*latest).max(m.details.administered_on);
+        }
+        for (kind, baseline) in baselines {
+            let followed_up = record.measures.iter().any(|m| {
+                m.details.kind == kind && m.details.time_point != TimePoint::Baseline && m.details.administered_on >= baseline
+            });
+            if !followed_up {
+                rows.push(DueRow {
+                    item: format!("measure:{}", kind.name()),
+                    kind: "measure_review",
+                    what: kind.name().to_string(),
+                    due_on: baseline + Days::new(MEASURE_REVIEW_AFTER_DAYS),
+                    since: Some(baseline),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Whole calendar months from `from` to `to`.
+fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    let mut months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    if to.day() < from.day() {
+        months -= 1;
+    }
+    months.max(0) as u32
+}
+
+fn ago(from: NaiveDate, to: NaiveDate) -> String {
+    match months_between(from, to) {
+        0 => {
+            let weeks = (to - from).num_days() / 7;
+            if weeks == 1 { "1 week ago".into() } else { format!("{weeks} weeks ago") }
+        }
+        1 => "1 month ago".into(),
+        n => format!("{n} months ago"),
+    }
+}
+
+/// Trims typed text; blank is nothing.
+fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn first_line(text: &str) -> String {
+    const MAX: usize = 80;
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    if line.chars().count() > MAX {
+        format!("{}…", line.chars().take(MAX - 1).collect::<String>().trim_end())
+    } else {
+        line.to_string()
+    }
+}
+
+const NO_FAMILY_NAME: &str = "(details not yet received)";
+
+fn read_profile_file(path: &Path) -> std::result::Result<ServiceProfile, String> {
+    let json = std::fs::read_to_string(path).map_err(|e| format!("it could not be read ({e})"))?;
+    ServiceProfile::from_json(&json).map_err(|e| e.to_string())
+}
+
+impl Store {
+    /// The team's own service profiles: every `*.json` in `<data dir>/service-profiles/`, in name
+    /// order, with what went wrong for each file that could not be used.
+    fn local_profiles(&self) -> (Vec<ServiceProfile>, Vec<String>) {
+        let dir = self.dir().join(SERVICE_PROFILES_DIR);
+        let Ok(entries) = std::fs::read_dir(&dir) else { return (Vec::new(), Vec::new()) };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+            .collect();
+        paths.sort();
+        let (mut profiles, mut problems) = (Vec::new(), Vec::new());
+        for path in paths {
+            match read_profile_file(&path) {
+                Ok(p) => profiles.push(p),
+                Err(why) => problems.push(format!("The service profile {} was skipped: {}.", path.display(), why.trim_end_matches('.'))),
+            }
+        }
+        (profiles, problems)
+    }
+
+    /// The service profiles to choose from: those shipped with Casebook (Sefton BABS, Wigan BABS)
+    /// and the team's own from `<data dir>/service-profiles/*.json`. A team's profile with the id
+    /// of a shipped one replaces it (rules change: Sefton's age window has been 3 and 6 months).
+    pub fn service_profiles(&self) -> Vec<ServiceProfile> {
+        let mut profiles = ServiceProfile::shipped();
+        for own in self.local_profiles().0 {
+            match profiles.iter_mut().find(|p| p.id == own.id) {
+                Some(shipped) => *shipped = own,
+                None => profiles.push(own),
+            }
+        }
+        profiles
+    }
+
+    /// One sentence per team profile file that was skipped, saying why.
+    pub fn service_profile_problems(&self) -> Vec<String> {
+        self.local_profiles().1
+    }
+
+    /// A service profile by id, or a sentence naming the ones there are.
+    pub fn service_profile(&self, id: &str) -> Result<ServiceProfile> {
+        let profiles = self.service_profiles();
+        let wanted = id.trim();
+        if let Some(p) = profiles.iter().find(|p| p.id == wanted) {
+            return Ok(p.clone());
+        }
+        let known: Vec<String> = profiles.iter().map(|p| format!("{} ({})", p.id, p.name)).collect();
+        Err(StoreError::Refused(format!(
+            "There is no service called '{id}' on this laptop; choose one of: {}.",
+            known.join(", ")
+        )))
+    }
+
+    /// The working-day calendar: England and Wales by rule with the shipped one-off days, or
+    /// gov.uk's list from `<data dir>/bank-holidays.json` when IT has put one there. A file that
+    /// cannot be used is ignored (see [`Store::working_days_problem`]).
+    pub fn working_days(&self) -> WorkingDays {
+        self.working_days_from_file().ok().flatten().unwrap_or_else(WorkingDays::england_and_wales)
+    }
+
+    /// Why `<data dir>/bank-holidays.json` is being ignored, if it is.
+    pub fn working_days_problem(&self) -> Option<String> {
+        self.working_days_from_file().err()
+    }
+
+    fn working_days_from_file(&self) -> std::result::Result<Option<WorkingDays>, String> {
+        let path = self.dir().join(BANK_HOLIDAYS_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let json = std::fs::read_to_string(&path)
+            .map_err(|e| format!("The bank holidays in {} could not be read ({e}); the shipped list is used.", path.display()))?;
+        WorkingDays::from_gov_uk_json(&json).map(Some).map_err(|e| {
+            format!("The bank holidays in {} were not used ({}); the shipped list is used.", path.display(), e.to_string().trim_end_matches('.'))
+        })
+    }
+
+    /// What intake sees while typing a referral: eligibility under the chosen service's rules, the
+    /// first-contact deadline in working days, and the service's crisis route. Writes nothing.
+    pub fn check_referral(&self, input: &ReferralInput) -> Result<ReferralCheck> {
+        let profile = self.service_profile(&input.profile_id)?;
+        let facts = ReferralFacts {
+            pregnant: input.pregnant.or(input.due_date.map(|_| true)),
+            infant_dobs: input.infant_dob.into_iter().collect(),
+            residence_confirmed: input.residence_confirmed,
+        };
+        Ok(ReferralCheck {
+            eligibility: check_eligibility(&profile, &facts, input.received_on),
+            first_contact_due: profile.first_contact_deadline(input.received_on, &self.working_days()),
+            crisis_route: profile.crisis_route.clone(),
+            profile_name: profile.name,
+        })
+    }
+
+    /// Opens a case from a referral: the family and the referral, with the eligibility and the
+    /// deadline intake was shown, in one transaction (both or neither).
+    pub fn receive_referral(&mut self, input: ReferralInput) -> Result<CaseSummary> {
+        let check = self.check_referral(&input)?;
+        let case_id = Uuid::now_v7();
+        let opened = EventBody::CaseOpened(CaseOpened {
+            family_name: input.family_name.trim().to_string(),
+            parent: text(input.parent_name).map(|name| Person { name }),
+            due_date: input.due_date,
+            infant: input.infant_dob.map(|date_of_birth| Infant { name: text(input.infant_name), date_of_birth }),
+        });
+        let referral = EventBody::ReferralReceived(ReferralReceived {
+            referral_id: Uuid::now_v7(),
+            received_on: input.received_on,
+            profile_id: input.profile_id.trim().to_string(),
+            referrer: Professional {
+                name: input.referrer.name.trim().to_string(),
+                organisation: text(input.referrer.organisation),
+                phone: text(input.referrer.phone),
+                email: text(input.referrer.email),
+                ..input.referrer
+            },
+            consent_to_refer: input.consent_to_refer,
+            reasons: input.reasons,
+            other_reasons: text(input.other_reasons),
+            gp_practice: text(input.gp_practice),
+            pregnant: input.pregnant,
+            residence_confirmed: input.residence_confirmed,
+            eligibility: check.eligibility,
+            first_contact_due: check.first_contact_due,
+        });
+        self.write(|tx, w, clock| {
+            w.append(tx, clock, case_id, opened)?;
+            w.append(tx, clock, case_id, referral)?;
+            Ok(())
+        })?;
+        self.case_summary(case_id)
+    }
+
+    fn append_one(&mut self, case_id: Uuid, body: EventBody) -> Result<CaseState> {
+        let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
+        Ok(state)
+    }
+
+    /// Moves a referral on (acknowledged, contacted, accepted, declined with a reason, signposted).
+    pub fn change_referral_status(
+        &mut self,
+        case_id: Uuid,
+        status: ReferralStatus,
+        on: NaiveDate,
+        reason: Option<String>,
+    ) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        let referral = state
+            .record
+            .referral
+            .as_ref()
+            .ok_or_else(|| StoreError::Refused("This case has no referral to move on; log the referral first.".into()))?;
+        let reason = text(reason);
+        check_move(referral.status, status, reason.as_deref()).map_err(StoreError::refused)?;
+        let body = EventBody::ReferralStatusChanged(ReferralStatusChanged {
+            referral_id: referral.details.referral_id,
+            status,
+            on,
+            reason,
+        });
+        self.append_one(case_id, body)
+    }
+
+    pub fn record_consultation(&mut self, case_id: Uuid, input: ConsultationInput) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::ConsultationRecorded(ConsultationRecorded {
+            consultation_id: Uuid::now_v7(),
+            on: input.on,
+            professional: input.professional,
+            question: input.question.trim().to_string(),
+            outcome: input.outcome,
+            advice: text(input.advice),
+        });
+        self.append_one(case_id, body)
+    }
+
+    /// Records a person in the family, or a new version of one (based on every version this
+    /// laptop holds, so a change made here while two versions are in conflict settles it).
+    pub fn record_person(&mut self, case_id: Uuid, input: PersonInput) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        let (person_id, based_on) = match input.person_id {
+            None => (Uuid::now_v7(), Vec::new()),
+            Some(id) => {
+                let person = state
+                    .record
+                    .people
+                    .iter()
+                    .find(|p| p.person_id == id)
+                    .ok_or_else(|| StoreError::Refused(format!("There is no person with the id {id} in this case.")))?;
+                (id, person.versions.iter().map(|v| v.event_id).collect())
+            }
+        };
+        let nhs_number = text(input.nhs_number).map(|n| NhsNumber::parse(&n)).transpose().map_err(StoreError::refused)?;
+        let gestation_at_birth = match (input.gestation_weeks, input.gestation_days) {
+            (None, None) => None,
+            (Some(weeks), days) => Some(Gestation::at_birth(weeks, days.unwrap_or(0)).map_err(StoreError::refused)?),
+            (None, Some(_)) => {
+                return Err(StoreError::Refused(
+                    "Give the completed weeks of gestation as well as the days, as in 32+4.".into(),
+                ))
+            }
+        };
+        let body = EventBody::PersonRecorded(PersonRecorded {
+            person_id,
+            role: input.role,
+            name: input.name.trim().to_string(),
+            date_of_birth: input.date_of_birth,
+            nhs_number,
+            pronouns: text(input.pronouns),
+            language: text(input.language),
+            interpreter_needed: input.interpreter_needed,
+            gestation_at_birth,
+            based_on,
+        });
+        self.append_one(case_id, body)
+    }
+
+    /// Books a visit or session. Recording the contact later with its id completes it.
+    pub fn plan_contact(&mut self, case_id: Uuid, input: PlanInput) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::ContactPlanned(ContactPlanned {
+            contact_id: Uuid::now_v7(),
+            planned_for: input.planned_for,
+            contact_type: input.contact_type,
+            location: text(input.location),
+        });
+        self.append_one(case_id, body)
+    }
+
+    /// Records a completed outcome measure (item scores only), refused with the measure's own
+    /// sentence when the items do not fit it.
+    pub fn record_measure(&mut self, case_id: Uuid, input: MeasureInput) -> Result<MeasureEntry> {
+        self.require_case(case_id)?;
+        let goals = match input.kind {
+            MeasureKind::Gbo => {
+                if !input.items.is_empty() {
+                    return Err(StoreError::Refused(
+                        "Goal Based Outcomes are recorded as goals, not item scores; give each goal and its score.".into(),
+                    ));
+                }
+                casebook_measures::score_goals(&input.goals)
+                    .map_err(|e| casebook_domain::ValidationError::Measure { message: e.to_string() })?
+                    .goals
+            }
+            kind => {
+                if !input.goals.is_empty() {
+                    return Err(StoreError::Refused(format!(
+                        "Only Goal Based Outcomes have goals; give the {} item scores instead.",
+                        kind.label()
+                    )));
+                }
+                Vec::new()
+            }
+        };
+        let measure_id = Uuid::now_v7();
+        let body = EventBody::MeasureRecorded(MeasureRecorded {
+            measure_id,
+            kind: input.kind,
+            time_point: input.time_point,
+            administered_on: input.administered_on,
+            items: input.items,
+            goals,
+        });
+        let state = self.append_one(case_id, body)?;
+        Ok(state.record.measures.into_iter().find(|m| m.details.measure_id == measure_id).expect("just recorded"))
+    }
+
+    pub fn assess_risk(&mut self, case_id: Uuid, input: RiskInput) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::RiskAssessed(RiskAssessed {
+            assessment_id: Uuid::now_v7(),
+            on: input.on,
+            to_self: input.to_self,
+            to_infant: input.to_infant,
+            from_others: input.from_others,
+            safeguarding: input.safeguarding,
+            thrive: input.thrive,
+            summary: input.summary.trim().to_string(),
+            actions: text(input.actions),
+            review_on: input.review_on,
+        });
+        self.append_one(case_id, body)
+    }
+
+    pub fn raise_alert(&mut self, case_id: Uuid, kind: AlertKind, text: String) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::AlertRaised(AlertRaised { alert_id: Uuid::now_v7(), kind, text: text.trim().to_string() });
+        self.append_one(case_id, body)
+    }
+
+    pub fn clear_alert(&mut self, case_id: Uuid, alert_id: Uuid, reason: String) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        let alert = state
+            .record
+            .alerts
+            .iter()
+            .find(|a| a.alert_id == alert_id)
+            .ok_or_else(|| StoreError::Refused(format!("There is no alert with the id {alert_id} on this case.")))?;
+        if let Some(cleared) = &alert.cleared {
+            return Err(StoreError::Refused(format!(
+                "That alert was already cleared by {} on {}.",
+                cleared.by,
+                cleared.at.format("%-d %B %Y")
+            )));
+        }
+        let body = EventBody::AlertCleared(AlertCleared { alert_id, reason: reason.trim().to_string() });
+        self.append_one(case_id, body)
+    }
+
+    pub fn add_task(&mut self, case_id: Uuid, kind: TaskKind, title: String, due_on: NaiveDate) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::TaskAdded(TaskAdded { task_id: Uuid::now_v7(), kind, title: title.trim().to_string(), due_on });
+        self.append_one(case_id, body)
+    }
+
+    pub fn complete_task(&mut self, case_id: Uuid, task_id: Uuid) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        let task = state
+            .record
+            .tasks
+            .iter()
+            .find(|t| t.details.task_id == task_id)
+            .ok_or_else(|| StoreError::Refused(format!("There is no task with the id {task_id} on this case.")))?;
+        if let Some(done) = &task.done {
+            return Err(StoreError::Refused(format!(
+                "That task was already done by {} on {}.",
+                done.by,
+                done.at.format("%-d %B %Y")
+            )));
+        }
+        self.append_one(case_id, EventBody::TaskCompleted(TaskCompleted { task_id }))
+    }
+
+    /// Discharges the case. A case is discharged once; a family referred again is a new referral.
+    pub fn discharge(&mut self, case_id: Uuid, on: NaiveDate, reason: DischargeReason, summary: String) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        if let Some(d) = &state.record.discharge {
+            return Err(StoreError::Refused(format!(
+                "This case was already discharged on {}; a case is discharged only once (if the family is referred again, log a new referral).",
+                d.details.on.format("%-d %B %Y")
+            )));
+        }
+        let body = EventBody::CaseDischarged(CaseDischarged { on, reason, summary: summary.trim().to_string() });
+        self.append_one(case_id, body)
+    }
+
+    /// The clinician's day: visits planned on `on` in time order, what is due by a week after
+    /// `on` and not done (see the module documentation for the rules), and their unsigned drafts.
+    pub fn today(&self, on: NaiveDate) -> Result<TodayView> {
+        let conn = self.connection();
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut family = |case_id: &str| -> Result<String> {
+            if let Some(n) = names.get(case_id) {
+                return Ok(n.clone());
+            }
+            let name: Option<String> = conn
+                .prepare_cached("SELECT family_name FROM cases WHERE case_id = ?1")?
+                .query_row([case_id], |r| r.get(0))
+                .unwrap_or(None);
+            let name = name.unwrap_or_else(|| NO_FAMILY_NAME.to_string());
+            names.insert(case_id.to_string(), name.clone());
+            Ok(name)
+        };
+
+        // Visits: the cases with one planned that day, folded for their address and alerts.
+        let day_start = on.format("%Y-%m-%dT00:00:00").to_string();
+        let day_end = (on + Days::new(1)).format("%Y-%m-%dT00:00:00").to_string();
+        let visit_cases: Vec<String> = conn
+            .prepare_cached(
+                "SELECT DISTINCT case_id FROM planned_visits WHERE planned_for >= ?1 AND planned_for < ?2 ORDER BY case_id",
+            )?
+            .query_map([&day_start, &day_end], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut visits = Vec::new();
+        for id in visit_cases {
+            let case_id = crate::parse_uuid(&id)?;
+            let state = self.case(case_id)?.state;
+            let mut alerts: Vec<_> = state.record.active_alerts().collect();
+            alerts.sort_by_key(|a| a.kind != AlertKind::LoneWorker);
+            let alerts: Vec<String> = alerts.into_iter().map(|a| a.text.clone()).collect();
+            let address = state.field(DetailField::Address).and_then(|f| f.value.clone());
+            let family_name = family(&id)?;
+            for p in state.record.planned_contacts.iter().filter(|p| p.details.planned_for.date() == on) {
+                visits.push(TodayVisit {
+                    case_id,
+                    family_name: family_name.clone(),
+                    contact_id: p.details.contact_id,
+                    planned_for: p.details.planned_for,
+                    contact_type: p.details.contact_type,
+                    location: p.details.location.clone(),
+                    address: address.clone(),
+                    alerts: alerts.clone(),
+                });
+            }
+        }
+        visits.sort_by(|a, b| {
+            (a.planned_for, &a.family_name, a.contact_id).cmp(&(b.planned_for, &b.family_name, b.contact_id))
+        });
+
+        // Due items.
+        let horizon = (on + Days::new(DUE_WITHIN_DAYS)).to_string();
+        let profiles: BTreeMap<String, String> = self.service_profiles().into_iter().map(|p| (p.id, p.name)).collect();
+        let rows: Vec<(String, String, String, String, Option<String>)> = conn
+            .prepare_cached(
+                "SELECT case_id, kind, what, due_on, since FROM due_items
+                 WHERE due_on <= ?1 AND (kind <> 'measure_review' OR due_on <= ?2)
+                 ORDER BY due_on, case_id, item",
+            )?
+            .query_map([&horizon, &on.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut due = Vec::new();
+        for (id, kind, what, due_on, since) in rows {
+            let bad_date = |s: &str| StoreError::Refused(format!("A stored date ({s}) is damaged; rebuild the projections."));
+            let due_on: NaiveDate = due_on.parse().map_err(|_| bad_date(&due_on))?;
+            let what = match kind.as_str() {
+                "first_contact" => format!("First contact ({} target)", profiles.get(&what).map(String::as_str).unwrap_or(&what)),
+                "risk_review" => "Risk review".to_string(),
+                "measure_review" => {
+                    let label = what.parse::<MeasureKind>().map(|k| k.label().to_string()).unwrap_or(what);
+                    match since.as_deref().and_then(|s| s.parse::<NaiveDate>().ok()) {
+                        Some(baseline) => format!("{label} review (baseline {})", ago(baseline, on)),
+                        None => format!("{label} review"),
+                    }
+                }
+                _ => what,
+            };
+            due.push(DueItem { case_id: crate::parse_uuid(&id)?, family_name: family(&id)?, what, due_on, overdue: due_on < on });
+        }
+        due.sort_by(|a, b| (a.due_on, &a.family_name, &a.what, a.case_id).cmp(&(b.due_on, &b.family_name, &b.what, b.case_id)));
+
+        // Drafts.
+        let mut drafts = Vec::new();
+        for d in self.drafts(None)? {
+            drafts.push(TodayDraft {
+                case_id: d.case_id,
+                family_name: family(&d.case_id.to_string())?,
+                note_id: d.note_id,
+                occurred_on: d.occurred_on,
+                updated_at: d.updated_at,
+                first_line: first_line(&d.text),
+            });
+        }
+        Ok(TodayView { on, visits, due, drafts })
+    }
+}
+
+/// The caseload with a filter applied.
+impl Store {
+    pub fn list_cases_matching(&self, filter: &CaseFilter, today: NaiveDate) -> Result<Vec<CaseSummary>> {
+        Ok(self.list_cases()?.into_iter().filter(|c| filter.matches(c, today)).collect())
+    }
+}
+
+pub(crate) fn write_projection(tx: &rusqlite::Transaction, state: &CaseState) -> Result<()> {
+    let id = state.case_id.to_string();
+    tx.prepare_cached("DELETE FROM planned_visits WHERE case_id = ?1")?.execute([&id])?;
+    tx.prepare_cached("DELETE FROM due_items WHERE case_id = ?1")?.execute([&id])?;
+    let mut visit = tx.prepare_cached(
+        "INSERT INTO planned_visits (case_id, contact_id, planned_for, contact_type, location) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for p in &state.record.planned_contacts {
+        visit.execute(params![
+            id,
+            p.details.contact_id.to_string(),
+            datetime_text(p.details.planned_for),
+            serde_json::to_value(p.details.contact_type).expect("enum").as_str(),
+            p.details.location,
+        ])?;
+    }
+    let mut due = tx.prepare_cached(
+        "INSERT OR REPLACE INTO due_items (case_id, item, kind, what, due_on, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for d in due_rows(state) {
+        due.execute(params![id, d.item, d.kind, d.what, d.due_on.to_string(), d.since.map(|s| s.to_string())])?;
+    }
+    Ok(())
+}
+
+/// "2026-11-27T14:00:00": sorts as text in time order.
+pub(crate) fn datetime_text(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn summary() -> CaseSummary {
+        CaseSummary {
+            case_id: Uuid::nil(),
+            family_name: Some("Testfamily-Filter".into()),
+            parent_name: None,
+            due_date: None,
+            infant_name: None,
+            infant_dob: None,
+            opened_at: Some("2026-10-01T09:00:00Z".parse().unwrap()),
+            last_activity_at: None,
+            contact_count: 0,
+            signed_note_count: 0,
+            my_draft_count: 0,
+            conflict_count: 0,
+            status: "Referral received".into(),
+            risk: Some(RiskLevel::Medium),
+            first_contact_due: Some(d("2026-11-27")),
+            last_contact_on: None,
+            next_visit_at: None,
+            active_alerts: 0,
+        }
+    }
+
+    #[test]
+    fn an_empty_filter_matches_everything() {
+        assert!(CaseFilter::default().matches(&summary(), d("2026-11-24")));
+    }
+
+    #[test]
+    fn status_matches_the_words_shown_in_any_case() {
+        let f = |s: &str| CaseFilter { status: Some(s.into()), ..Default::default() };
+        assert!(f("referral received").matches(&summary(), d("2026-11-24")));
+        assert!(f(" Referral Received ").matches(&summary(), d("2026-11-24")));
+        assert!(!f("Accepted").matches(&summary(), d("2026-11-24")));
+    }
+
+    #[test]
+    fn risk_at_least_compares_levels_and_never_matches_an_unreviewed_case() {
+        let f = |l| CaseFilter { risk_at_least: Some(l), ..Default::default() };
+        let today = d("2026-11-24");
+        assert!(f(RiskLevel::Low).matches(&summary(), today));
+        assert!(f(RiskLevel::Medium).matches(&summary(), today));
+        assert!(!f(RiskLevel::High).matches(&summary(), today));
+        assert!(!f(RiskLevel::NoneKnown).matches(&CaseSummary { risk: None, ..summary() }, today));
+    }
+
+    #[test]
+    fn deadline_within_days_includes_overdue_and_excludes_cases_without_one() {
+        let f = |n| CaseFilter { deadline_within_days: Some(n), ..Default::default() };
+        assert!(f(3).matches(&summary(), d("2026-11-24")), "due in 3 days");
+        assert!(!f(2).matches(&summary(), d("2026-11-24")));
+        assert!(f(0).matches(&summary(), d("2026-12-01")), "overdue counts");
+        assert!(!f(30).matches(&CaseSummary { first_contact_due: None, ..summary() }, d("2026-11-24")));
+    }
+
+    #[test]
+    fn no_contact_for_days_counts_from_the_last_contact_or_the_opening() {
+        let f = |n| CaseFilter { no_contact_for_days: Some(n), ..Default::default() };
+        let today = d("2026-11-24");
+        assert!(f(54).matches(&summary(), today), "opened 54 days ago, never seen");
+        assert!(!f(55).matches(&summary(), today));
+        let seen = CaseSummary { last_contact_on: Some(d("2026-11-10")), ..summary() };
+        assert!(f(14).matches(&seen, today));
+        assert!(!f(15).matches(&seen, today));
+        let nothing = CaseSummary { opened_at: None, ..summary() };
+        assert!(f(1000).matches(&nothing, today), "nothing known: it may well be long ago");
+    }
+
+    #[test]
+    fn conditions_combine() {
+        let f = CaseFilter { risk_at_least: Some(RiskLevel::Medium), deadline_within_days: Some(7), ..Default::default() };
+        assert!(f.matches(&summary(), d("2026-11-24")));
+        assert!(!f.matches(&CaseSummary { risk: Some(RiskLevel::Low), ..summary() }, d("2026-11-24")));
+    }
+
+    #[test]
+    fn months_ago_read_naturally() {
+        assert_eq!(ago(d("2026-08-24"), d("2026-11-24")), "3 months ago");
+        assert_eq!(ago(d("2026-08-25"), d("2026-11-24")), "2 months ago");
+        assert_eq!(ago(d("2026-10-20"), d("2026-11-24")), "1 month ago");
+        assert_eq!(ago(d("2026-11-10"), d("2026-11-24")), "2 weeks ago");
+    }
+
+    #[test]
+    fn a_draft_is_summed_up_by_its_first_line() {
+        assert_eq!(first_line("\n  Visited at home.\nMore"), "Visited at home.");
+        let long = "word ".repeat(40);
+        let line = first_line(&long);
+        assert!(line.chars().count() <= 80 && line.ends_with('…'), "{line}");
+    }
+}
