@@ -3,9 +3,15 @@
 //! Every error is printed to stderr as one plain sentence, with a non-zero exit status; `--json`
 //! prints machine-readable output on stdout.
 
-use casebook_domain::{AttendanceOutcome, CaseOpened, ContactType, Infant, Person};
-use casebook_store::{default_data_dir, ContactInput, DraftInput, Store, StoreError};
-use chrono::NaiveDate;
+use casebook_domain::{
+    AttendanceOutcome, CaseOpened, ContactType, DischargeReason, Infant, Person, Professional, ReferralReason,
+    ReferralStatus, ReferrerRole, RiskLevel, SafeguardingStatus, ThriveGroup,
+};
+use casebook_measures::{Goal, MeasureKind, TimePoint};
+use casebook_store::{
+    default_data_dir, ContactInput, DraftInput, MeasureInput, PlanInput, ReferralInput, RiskInput, Store, StoreError,
+};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -37,9 +43,37 @@ enum Command {
     /// Open, list and show cases.
     #[command(subcommand)]
     Case(CaseCommand),
-    /// Record contacts (sessions) with a family.
+    /// Log referrals and move them on.
+    #[command(subcommand)]
+    Referral(ReferralCommand),
+    /// Record contacts (sessions) with a family, or plan them.
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Record outcome measures (EPDS, PHQ-9, GAD-7, CORE-10, Goal Based Outcomes).
+    #[command(subcommand)]
+    Measure(MeasureCommand),
+    /// Record a risk and safeguarding review.
+    #[command(subcommand)]
+    Risk(RiskCommand),
+    /// Discharge a case.
+    Discharge {
+        #[arg(long = "case")]
+        case_id: String,
+        /// goals-met, family-chose-to-end, did-not-engage, moved-away, transferred-to-another-service, other
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        summary: String,
+        /// The discharge date (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Today's visits, what is due within a week, and your unsigned drafts.
+    Today {
+        /// The day to show (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
     /// Sign notes and add addenda.
     #[command(subcommand)]
     Note(NoteCommand),
@@ -108,7 +142,150 @@ struct NewCase {
 }
 
 #[derive(Subcommand)]
+enum ReferralCommand {
+    /// Log a referral: opens the case, checks eligibility and works out the first-contact deadline.
+    Add(Box<ReferralAdd>),
+    /// Move a referral on.
+    Status {
+        #[arg(long = "case")]
+        case_id: String,
+        /// acknowledged, contacted, accepted, declined, signposted
+        #[arg(long)]
+        to: String,
+        /// The day it happened (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+        /// Why (required when declining; where to, when signposting).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct ReferralAdd {
+    #[arg(long)]
+    family_name: String,
+    /// The parent or carer's name.
+    #[arg(long)]
+    parent: Option<String>,
+    /// Estimated due date, when the parent is pregnant (YYYY-MM-DD).
+    #[arg(long, conflicts_with = "infant_dob")]
+    due_date: Option<String>,
+    /// The baby's date of birth (YYYY-MM-DD).
+    #[arg(long)]
+    infant_dob: Option<String>,
+    #[arg(long, requires = "infant_dob")]
+    infant_name: Option<String>,
+    /// The day the referral was received (YYYY-MM-DD).
+    #[arg(long)]
+    received: String,
+    /// The service whose rules apply: wigan-babs, sefton-babs, or a team's own profile id.
+    #[arg(long)]
+    service: String,
+    #[arg(long)]
+    referrer_name: String,
+    /// midwife, health-visitor, gp, perinatal-team, social-worker, other
+    #[arg(long)]
+    referrer_role: String,
+    #[arg(long)]
+    referrer_org: Option<String>,
+    #[arg(long)]
+    referrer_phone: Option<String>,
+    #[arg(long)]
+    referrer_email: Option<String>,
+    /// Whether the family agreed to the referral: yes or no.
+    #[arg(long)]
+    consent: String,
+    /// A reason for referral, by id (repeatable), e.g. lack-of-bonding, history-of-aces-or-trauma.
+    #[arg(long = "reason", num_args = 1..)]
+    reasons: Vec<String>,
+    /// Reasons not on the checklist, in words.
+    #[arg(long)]
+    other_reason: Option<String>,
+    /// The parent's registered GP practice.
+    #[arg(long)]
+    gp_practice: Option<String>,
+    /// Whether the parent is pregnant: yes or no (a due date implies yes).
+    #[arg(long)]
+    pregnant: Option<String>,
+    /// Whether the family meets the service's residence rule (lives there, or registered with a GP there): yes or no.
+    #[arg(long)]
+    residence: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum MeasureCommand {
+    /// Record a completed measure; prints its total, band and any risk flags.
+    Add {
+        #[arg(long = "case")]
+        case_id: String,
+        /// epds, phq9, gad7, core10 or gbo
+        #[arg(long)]
+        kind: String,
+        /// Item scores in form order, separated by commas: 1,0,2,3,…
+        #[arg(long)]
+        items: Option<String>,
+        /// Goal Based Outcomes: a goal and its score, as "description=score" (repeatable, up to three).
+        #[arg(long = "goal")]
+        goals: Vec<String>,
+        /// baseline, review or discharge
+        #[arg(long, default_value = "baseline")]
+        time_point: String,
+        /// The day it was completed (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RiskCommand {
+    /// Record a risk and safeguarding review.
+    Add {
+        #[arg(long = "case")]
+        case_id: String,
+        /// Risk to self: none-known, low, medium, high
+        #[arg(long)]
+        to_self: String,
+        /// Risk to the infant: none-known, low, medium, high
+        #[arg(long)]
+        to_infant: String,
+        /// Risk from others: none-known, low, medium, high
+        #[arg(long)]
+        from_others: String,
+        /// none-known, child-in-need, child-protection-plan, looked-after
+        #[arg(long, default_value = "none-known")]
+        safeguarding: String,
+        /// getting-advice, getting-help, getting-more-help, getting-risk-support
+        #[arg(long)]
+        thrive: String,
+        #[arg(long)]
+        summary: String,
+        #[arg(long)]
+        actions: Option<String>,
+        /// The next review date (YYYY-MM-DD).
+        #[arg(long)]
+        review_on: Option<String>,
+        /// The day of this review (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum ContactCommand {
+    /// Plan (book) a visit or session.
+    Plan {
+        #[arg(long = "case")]
+        case_id: String,
+        /// Local date and time, as "2026-11-27 14:00".
+        #[arg(long)]
+        at: String,
+        /// home-visit, hub-visit, drop-in, group-session, telephone, video, joint-visit, professionals-consultation
+        #[arg(long = "type", default_value = "home-visit")]
+        contact_type: String,
+        #[arg(long)]
+        location: Option<String>,
+    },
     /// Record a contact with the family.
     Add {
         #[arg(long = "case")]
@@ -124,6 +301,21 @@ enum ContactCommand {
         outcome: String,
         #[arg(long)]
         location: Option<String>,
+        /// When it started (HH:MM).
+        #[arg(long)]
+        time: Option<String>,
+        /// How long it lasted, in minutes.
+        #[arg(long)]
+        duration: Option<String>,
+        /// Who was there (repeatable).
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        /// An intervention used (repeatable).
+        #[arg(long = "intervention")]
+        interventions: Vec<String>,
+        /// The planned contact this records.
+        #[arg(long = "contact")]
+        contact_id: Option<String>,
     },
 }
 
@@ -270,6 +462,58 @@ fn kebab<T: Serialize>(t: T) -> String {
     serde_json::to_value(t).unwrap().as_str().unwrap_or_default().replace('_', "-")
 }
 
+fn yes_no(value: &str, what: &str) -> CliResult<bool> {
+    match value.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" => Ok(false),
+        _ => Err(Failure(format!("'{value}' is not an answer for {what}; write yes or no."))),
+    }
+}
+
+fn time(value: &str) -> CliResult<NaiveTime> {
+    NaiveTime::parse_from_str(value.trim(), "%H:%M")
+        .map_err(|_| Failure(format!("The time '{value}' is not a valid time; write it as HH:MM, for example 14:30.")))
+}
+
+fn date_time(value: &str) -> CliResult<NaiveDateTime> {
+    let v = value.trim();
+    NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M"))
+        .map_err(|_| Failure(format!("'{value}' is not a valid date and time; write it as \"YYYY-MM-DD HH:MM\", for example \"2026-11-27 14:00\".")))
+}
+
+fn long_date(d: NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
+/// A measure as recorded, with what the clinician needs to act on.
+#[derive(Serialize)]
+struct MeasureOut {
+    measure_id: Uuid,
+    kind: MeasureKind,
+    time_point: TimePoint,
+    administered_on: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    band: Option<String>,
+    risk_flags: Vec<casebook_measures::RiskFlag>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    goals: Vec<Goal>,
+}
+
+fn goal(value: &str) -> CliResult<Goal> {
+    let bad = || Failure(format!("'{value}' is not a goal; write it as \"description=score\", for example \"Enjoy bath time together=3\"."));
+    let (description, score) = value.rsplit_once('=').ok_or_else(bad)?;
+    let score = score.trim();
+    if score.is_empty() || !score.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(Goal { description: description.to_string(), score: score.parse().map_err(|_| bad())? })
+}
+
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -375,10 +619,32 @@ fn run(cli: Cli) -> CliResult<()> {
                 format!("The case is no longer allocated to {from}; their laptop lets go of it after sending what it holds.")
             });
         }
-        Command::Contact(ContactCommand::Add { case_id, date: day, contact_type, outcome, location }) => {
+        Command::Contact(ContactCommand::Add {
+            case_id,
+            date: day,
+            contact_type,
+            outcome,
+            location,
+            time: started,
+            duration,
+            attendees,
+            interventions,
+            contact_id,
+        }) => {
             let case_id = id(case_id, "case")?;
+            let duration_minutes = match duration {
+                Some(d) => Some(d.trim().parse::<u16>().map_err(|_| {
+                    Failure(format!("The duration '{d}' is not a number of minutes; write it as a whole number, for example 45."))
+                })?),
+                None => None,
+            };
             let input = ContactInput {
                 location: location.clone(),
+                contact_id: contact_id.as_deref().map(|c| id(c, "planned contact")).transpose()?,
+                started_at: started.as_deref().map(time).transpose()?,
+                duration_minutes,
+                attendees: attendees.clone(),
+                interventions: interventions.clone(),
                 ..ContactInput::new(
                     day.as_deref().map(|d| date(d, "contact date")).transpose()?.unwrap_or_else(today),
                     choice(contact_type, "contact type", &ContactType::ALL, kebab)?,
@@ -388,6 +654,239 @@ fn run(cli: Cli) -> CliResult<()> {
             let mut store = open(&cli)?;
             let contact = store.record_contact(case_id, input)?;
             print(cli.json, &contact, |c| format!("Recorded a {} on {} ({}).", c.contact_type.label().to_lowercase(), c.date, c.outcome.label().to_lowercase()));
+        }
+        Command::Contact(ContactCommand::Plan { case_id, at, contact_type, location }) => {
+            let case_id = id(case_id, "case")?;
+            let input = PlanInput {
+                planned_for: date_time(at)?,
+                contact_type: choice(contact_type, "contact type", &ContactType::ALL, kebab)?,
+                location: location.clone(),
+            };
+            let mut store = open(&cli)?;
+            let before: Vec<Uuid> =
+                store.case(case_id)?.state.record.planned_contacts.iter().map(|p| p.details.contact_id).collect();
+            let state = store.plan_contact(case_id, input)?;
+            let planned = state
+                .record
+                .planned_contacts
+                .into_iter()
+                .find(|p| !before.contains(&p.details.contact_id))
+                .expect("just planned");
+            print(cli.json, &planned, |p| {
+                format!(
+                    "Planned a {} for {} at {} (contact {}).",
+                    p.details.contact_type.label().to_lowercase(),
+                    long_date(p.details.planned_for.date()),
+                    p.details.planned_for.format("%H:%M"),
+                    p.details.contact_id
+                )
+            });
+        }
+        Command::Referral(ReferralCommand::Add(r)) => {
+            let reasons = r
+                .reasons
+                .iter()
+                .map(|x| choice(x, "reason for referral", &ReferralReason::ALL, kebab))
+                .collect::<CliResult<Vec<_>>>()?;
+            let input = ReferralInput {
+                family_name: r.family_name.clone(),
+                parent_name: r.parent.clone(),
+                due_date: r.due_date.as_deref().map(|d| date(d, "due date")).transpose()?,
+                infant_name: r.infant_name.clone(),
+                infant_dob: r.infant_dob.as_deref().map(|d| date(d, "date of birth")).transpose()?,
+                received_on: date(&r.received, "date received")?,
+                profile_id: r.service.clone(),
+                referrer: Professional {
+                    name: r.referrer_name.clone(),
+                    role: choice(&r.referrer_role, "referrer's role", &ReferrerRole::ALL, kebab)?,
+                    organisation: r.referrer_org.clone(),
+                    phone: r.referrer_phone.clone(),
+                    email: r.referrer_email.clone(),
+                },
+                consent_to_refer: yes_no(&r.consent, "--consent")?,
+                reasons,
+                other_reasons: r.other_reason.clone(),
+                gp_practice: r.gp_practice.clone(),
+                pregnant: r.pregnant.as_deref().map(|p| yes_no(p, "--pregnant")).transpose()?,
+                residence_confirmed: r.residence.as_deref().map(|p| yes_no(p, "--residence")).transpose()?,
+            };
+            let mut store = open(&cli)?;
+            let check = store.check_referral(&input)?;
+            let case = store.receive_referral(input)?;
+            #[derive(Serialize)]
+            struct Received {
+                #[serde(flatten)]
+                case: casebook_store::CaseSummary,
+                service: String,
+                eligibility: casebook_domain::EligibilityResult,
+                eligibility_summary: String,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                crisis_route: Option<casebook_domain::CrisisRoute>,
+            }
+            let out = Received {
+                case,
+                service: check.profile_name,
+                eligibility_summary: check.eligibility.summary(),
+                eligibility: check.eligibility,
+                crisis_route: check.crisis_route,
+            };
+            print(cli.json, &out, |o| {
+                let mut lines = vec![
+                    format!("Logged the referral: case {} for the {} family.", o.case.case_id, o.case.family_name.as_deref().unwrap_or("")),
+                    o.eligibility_summary.clone(),
+                ];
+                lines.push(match o.case.first_contact_due {
+                    Some(due) => format!("First contact due by {} ({} target).", long_date(due), o.service),
+                    None => format!("{} sets no first-contact target; use the team's own.", o.service),
+                });
+                lines.join("\n")
+            });
+        }
+        Command::Referral(ReferralCommand::Status { case_id, to, on, reason }) => {
+            let case_id = id(case_id, "case")?;
+            let status = choice(to, "referral status", &ReferralStatus::ALL, kebab)?;
+            let on = on.as_deref().map(|d| date(d, "date")).transpose()?.unwrap_or_else(today);
+            let mut store = open(&cli)?;
+            let state = store.change_referral_status(case_id, status, on, reason.clone())?;
+            let referral = state.record.referral.expect("the case has a referral");
+            print(cli.json, &referral, |r| format!("The referral is now {}.", r.status.label().to_lowercase()));
+        }
+        Command::Measure(MeasureCommand::Add { case_id, kind, items, goals, time_point, on }) => {
+            let case_id = id(case_id, "case")?;
+            let kind: MeasureKind = kind.parse().map_err(|e: casebook_measures::MeasureError| Failure(e.to_string()))?;
+            let items = match (kind, items) {
+                (MeasureKind::Gbo, None) => Vec::new(),
+                (_, items) => casebook_measures::parse_items(items.as_deref().unwrap_or("")).map_err(|e| Failure(e.to_string()))?,
+            };
+            let input = MeasureInput {
+                kind,
+                time_point: choice(time_point, "time point", &TimePoint::ALL, kebab)?,
+                administered_on: on.as_deref().map(|d| date(d, "date completed")).transpose()?.unwrap_or_else(today),
+                items,
+                goals: goals.iter().map(|g| goal(g)).collect::<CliResult<_>>()?,
+            };
+            let mut store = open(&cli)?;
+            let entry = store.record_measure(case_id, input)?;
+            let scored = entry.scored.clone();
+            let out = MeasureOut {
+                measure_id: entry.details.measure_id,
+                kind: entry.details.kind,
+                time_point: entry.details.time_point,
+                administered_on: entry.details.administered_on,
+                total: scored.as_ref().map(|s| s.total),
+                max: scored.as_ref().map(|s| s.max),
+                band: scored.as_ref().map(|s| s.band.label.clone()),
+                risk_flags: scored.map(|s| s.risk_flags).unwrap_or_default(),
+                goals: entry.details.goals,
+            };
+            print(cli.json, &out, |m| {
+                let mut lines = vec![match (m.total, m.max, &m.band) {
+                    (Some(total), Some(max), Some(band)) => {
+                        format!("Recorded {} ({}): {total} out of {max}, {band}.", m.kind.label(), m.time_point.label().to_lowercase())
+                    }
+                    _ => format!(
+                        "Recorded {} ({}): {}.",
+                        m.kind.label(),
+                        m.time_point.label().to_lowercase(),
+                        m.goals.iter().map(|g| format!("{} {}/10", g.description, g.score)).collect::<Vec<_>>().join("; ")
+                    ),
+                }];
+                lines.extend(m.risk_flags.iter().map(|f| format!("Risk: {}", f.message)));
+                lines.join("\n")
+            });
+        }
+        Command::Risk(RiskCommand::Add {
+            case_id,
+            to_self,
+            to_infant,
+            from_others,
+            safeguarding,
+            thrive,
+            summary,
+            actions,
+            review_on,
+            on,
+        }) => {
+            let case_id = id(case_id, "case")?;
+            let levels = [RiskLevel::NoneKnown, RiskLevel::Low, RiskLevel::Medium, RiskLevel::High];
+            let input = RiskInput {
+                on: on.as_deref().map(|d| date(d, "date of the review")).transpose()?.unwrap_or_else(today),
+                to_self: choice(to_self, "risk level", &levels, kebab)?,
+                to_infant: choice(to_infant, "risk level", &levels, kebab)?,
+                from_others: choice(from_others, "risk level", &levels, kebab)?,
+                safeguarding: choice(
+                    safeguarding,
+                    "safeguarding status",
+                    &[
+                        SafeguardingStatus::NoneKnown,
+                        SafeguardingStatus::ChildInNeed,
+                        SafeguardingStatus::ChildProtectionPlan,
+                        SafeguardingStatus::LookedAfter,
+                    ],
+                    kebab,
+                )?,
+                thrive: choice(thrive, "THRIVE group", &ThriveGroup::ALL, kebab)?,
+                summary: summary.clone(),
+                actions: actions.clone(),
+                review_on: review_on.as_deref().map(|d| date(d, "review date")).transpose()?,
+            };
+            let mut store = open(&cli)?;
+            let state = store.assess_risk(case_id, input)?;
+            let review = state.record.current_risk().cloned().expect("just reviewed");
+            print(cli.json, &review, |r| {
+                let next = r.details.review_on.map(|d| format!(" Next review by {}.", long_date(d))).unwrap_or_default();
+                format!("Recorded the risk review: overall {}.{next}", r.overall().label().to_lowercase())
+            });
+        }
+        Command::Discharge { case_id, reason, summary, on } => {
+            let case_id = id(case_id, "case")?;
+            let reasons = [
+                DischargeReason::GoalsMet,
+                DischargeReason::FamilyChoseToEnd,
+                DischargeReason::DidNotEngage,
+                DischargeReason::MovedAway,
+                DischargeReason::TransferredToAnotherService,
+                DischargeReason::Other,
+            ];
+            let reason = choice(reason, "discharge reason", &reasons, kebab)?;
+            let on = on.as_deref().map(|d| date(d, "discharge date")).transpose()?.unwrap_or_else(today);
+            let mut store = open(&cli)?;
+            let state = store.discharge(case_id, on, reason, summary.clone())?;
+            let discharge = state.record.discharge.expect("just discharged");
+            print(cli.json, &discharge, |d| format!("Discharged on {} ({}).", long_date(d.details.on), d.details.reason.label().to_lowercase()));
+        }
+        Command::Today { on } => {
+            let on = on.as_deref().map(|d| date(d, "day")).transpose()?.unwrap_or_else(today);
+            let store = open(&cli)?;
+            let view = store.today(on)?;
+            print(cli.json, &view, |v| {
+                let mut out = vec![format!("{}", long_date(v.on))];
+                out.push(String::new());
+                if v.visits.is_empty() {
+                    out.push("No visits planned.".into());
+                }
+                for visit in &v.visits {
+                    let place = visit.location.as_deref().or(visit.address.as_deref()).map(|p| format!(", {p}")).unwrap_or_default();
+                    out.push(format!("{}  {} — {}{place}", visit.planned_for.format("%H:%M"), visit.family_name, visit.contact_type.label()));
+                    out.extend(visit.alerts.iter().map(|a| format!("       Alert: {a}")));
+                }
+                if !v.due.is_empty() {
+                    out.push(String::new());
+                    out.push("Due:".into());
+                }
+                for d in &v.due {
+                    let flag = if d.overdue { "  OVERDUE" } else { "" };
+                    out.push(format!("{}  {} — {}{flag}", d.due_on, d.family_name, d.what));
+                }
+                if !v.drafts.is_empty() {
+                    out.push(String::new());
+                    out.push("Unsigned drafts:".into());
+                }
+                for d in &v.drafts {
+                    out.push(format!("{}  {} — {}", d.occurred_on, d.family_name, d.first_line));
+                }
+                out.join("\n")
+            });
         }
         Command::Note(NoteCommand::Sign { case_id, text, date: day, contact_id }) => {
             let input = DraftInput {

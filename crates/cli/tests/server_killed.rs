@@ -107,7 +107,7 @@ fn a_central_store_killed_mid_push_loses_and_doubles_nothing() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Kill the server once it has stored part of the backlog, while the laptop is still pushing.
-    let mut sync = Command::new(env!("CARGO_BIN_EXE_casebook"))
+    let sync = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("--data")
         .arg(laptop.path())
         .arg("sync")
