@@ -82,6 +82,10 @@ pub struct Contact {
     pub contact_type: ContactType,
     pub outcome: AttendanceOutcome,
     pub location: Option<String>,
+    pub started_at: Option<chrono::NaiveTime>,
+    pub duration_minutes: Option<u16>,
+    pub attendees: Vec<String>,
+    pub interventions: Vec<String>,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
 }
@@ -272,6 +276,10 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                     contact_type: c.contact_type,
                     outcome: c.outcome,
                     location: c.location.clone(),
+                    started_at: c.started_at,
+                    duration_minutes: c.duration_minutes,
+                    attendees: c.attendees.clone(),
+                    interventions: c.interventions.clone(),
                     recorded_by: e.author.clone(),
                     recorded_at: e.recorded_at,
                 });

@@ -2,4 +2,4 @@
 import type { AttendanceOutcome } from "./AttendanceOutcome";
 import type { ContactType } from "./ContactType";
 
-export type Contact = { contact_id: string, date: string, contact_type: ContactType, outcome: AttendanceOutcome, location: string | null, recorded_by: string, recorded_at: string, };
+export type Contact = { contact_id: string, date: string, contact_type: ContactType, outcome: AttendanceOutcome, location: string | null, started_at: string | null, duration_minutes: number | null, attendees: Array<string>, interventions: Array<string>, recorded_by: string, recorded_at: string, };
