@@ -9,6 +9,7 @@
 //! - Drafts: the one mutable thing, autosaved, private to their author.
 
 pub mod error;
+pub mod forms;
 pub mod keyring;
 pub mod projection;
 pub mod record;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod strength;
 
 pub use error::{Result, StoreError};
+pub use forms::FormDraft;
 pub use keyring::KdfParams;
 pub use record::{
     CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput, RiskInput,
@@ -764,6 +766,11 @@ impl Store {
     /// Direct access for tests and tools that must prove what the database itself refuses.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Now, on this laptop's clock (the one the store was opened with).
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.options.clock.now()
     }
 }
 

@@ -178,6 +178,15 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX due_items_by_date ON due_items (due_on);
     "#,
+    // 9: what a clinician is typing into a form (a referral, a measure) before it is saved, kept
+    // inside the encrypted store so a crash or a flat battery loses none of it. Never synced.
+    r#"
+    CREATE TABLE form_drafts (
+        form     TEXT PRIMARY KEY,
+        body     TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

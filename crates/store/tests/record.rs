@@ -509,11 +509,11 @@ fn a_store_from_the_previous_version_gains_the_caseload_columns() {
     a_week_of_work(&mut reference);
     let events: Vec<_> =
         reference.list_cases().unwrap().iter().flat_map(|c| reference.case_events(c.case_id).unwrap()).collect();
-    assert_eq!(schema::LATEST, 8, "this test is about migration 8");
+    assert!(schema::LATEST >= 8, "this test is about migration 8");
 
     let dir = tempfile::tempdir().unwrap();
     let clock = FixedClock::at("2026-11-24T10:00:00Z");
-    Store::create_at_version_for_tests(dir.path(), PASSPHRASE, USER, &options(clock.clone()), schema::LATEST - 1, |tx| {
+    Store::create_at_version_for_tests(dir.path(), PASSPHRASE, USER, &options(clock.clone()), 7, |tx| {
         for e in &events {
             casebook_store::projection::insert_event(tx, e)?;
         }

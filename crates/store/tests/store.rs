@@ -420,3 +420,24 @@ fn two_handles_writing_at_once_keep_the_sequence_dense_and_the_clock_forward() {
     let mine = app.case_events(case).unwrap().into_iter().find(|e| e.id == mine.event_id).unwrap();
     assert!(mine.hlc > events[0].1.hlc, "the app's clock moved past what the sync handle received");
 }
+
+/// A half-filled form survives the app closing, is replaced as typing goes on, is gone once
+/// discarded, and is encrypted like everything else.
+#[test]
+fn a_form_in_progress_is_kept_encrypted_until_it_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    assert_eq!(store.form_draft("referral").unwrap(), None);
+    store.save_form_draft("referral", r#"{"family_name":"Testfamily-Half"}"#).unwrap();
+    store.save_form_draft("referral", r#"{"family_name":"Testfamily-FormMarker"}"#).unwrap();
+    drop(store);
+    let on_disk: Vec<u8> = file_bytes(dir.path()).into_values().flatten().collect();
+    assert!(!on_disk.windows(b"FormMarker".len()).any(|w| w == b"FormMarker"), "form text is encrypted at rest");
+
+    let mut store = Store::open_with(dir.path(), PASSPHRASE, options(FixedClock::at("2026-11-24T11:00:00Z"))).unwrap();
+    let kept = store.form_draft("referral").unwrap().unwrap();
+    assert_eq!(kept.body, r#"{"family_name":"Testfamily-FormMarker"}"#);
+    store.discard_form_draft("referral").unwrap();
+    assert_eq!(store.form_draft("referral").unwrap(), None);
+    assert!(matches!(store.save_form_draft("", "{}"), Err(StoreError::Refused(_))));
+}
