@@ -1,62 +1,10 @@
 //! Black-box tests of the whole case record from the command line: referrals, measures, planned
 //! and recorded contacts, risk, discharge and Today. All data is fictional.
 
-use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
 
-const PASSPHRASE: &str = "copper kettle meadow lantern";
-
-struct Run {
-    out: Output,
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert!(
-            self.out.status.success(),
-            "expected success, got {:?}\nstdout: {}\nstderr: {}",
-            self.out.status,
-            self.stdout(),
-            self.stderr()
-        );
-        self
-    }
-    fn fails(self) -> String {
-        assert!(!self.out.status.success(), "expected failure, got success: {}", self.stdout());
-        let err = self.stderr();
-        assert_eq!(err.trim().lines().count(), 1, "one plain sentence, got: {err}");
-        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
-        err.trim().to_string()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout()))
-    }
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.stdout).into_owned()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
-    }
-}
-
-fn casebook(dir: &Path, args: &[&str]) -> Run {
-    casebook_env(dir, args, &[("CASEBOOK_PASSPHRASE", PASSPHRASE)])
-}
-
-fn casebook_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_casebook"));
-    cmd.arg("--data").arg(dir).args(args).env_remove("CASEBOOK_PASSPHRASE").env_remove("CASEBOOK_NEW_PASSPHRASE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Run { out: cmd.stdin(std::process::Stdio::null()).output().unwrap() }
-}
-
-fn init(dir: &Path) {
-    let created = casebook(dir, &["init", "--user", "test.clinician", "--json"]).ok().json();
-    assert_eq!(created["username"], "test.clinician");
-}
+mod common;
+use common::*;
 
 const WIGAN_REFERRAL: &[&str] = &[
     "referral", "add", "--family-name", "Testfamily-Referral", "--parent", "Fictional Parent", "--infant-dob", "2026-10-01",
