@@ -5,6 +5,8 @@
 // Keep a console window from opening alongside the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod export;
+mod record;
 mod settings;
 mod sync;
 
@@ -289,6 +291,32 @@ fn main() {
             sync::sync_status,
             sync::default_server_url,
             sync::close_anyway,
+            record::get_case_page,
+            record::vocabulary,
+            record::service_profiles,
+            record::check_referral,
+            record::receive_referral,
+            record::change_referral_status,
+            record::record_consultation,
+            record::record_person,
+            record::plan_contact,
+            record::measure_form,
+            record::score_measure,
+            record::check_goals,
+            record::record_measure,
+            record::assess_risk,
+            record::raise_alert,
+            record::clear_alert,
+            record::add_task,
+            record::complete_task,
+            record::discharge,
+            record::today_view,
+            record::check_nhs_number,
+            record::save_form_draft,
+            record::form_draft,
+            record::discard_form_draft,
+            export::export_chronology,
+            export::export_subject_access,
         ])
         .run(tauri::generate_context!())
         .expect("Casebook could not start its window");
