@@ -652,3 +652,163 @@ step("sync: an automatic sync brings a colleague's note onto the open case witho
   await session.waitFor("the sync summary to go", async () => !(await session.execute("return !!document.querySelector('[data-testid=sync-result]');")), 20_000);
   await indicator(/^Up to date at \d\d:\d\d$/);
 });
+
+// ---------------------------------------------------------------------------------------------
+// The whole case record: referral intake to discharge, on the lead's laptop.
+
+const REFERRAL_FAMILY = "Referralfamily-E2E";
+const EXPORTS = () => path.join(scratch, "exports");
+
+function isoDaysAhead(n) {
+  return isoDaysAgo(-n);
+}
+
+/** Chooses a radio button by its input selector (WebKit needs a real click on the label). */
+async function choose(selector) {
+  await (await session.waitForElement(selector)).click();
+}
+
+step("record: intake a referral and see eligibility and the first-contact deadline as it is typed", async () => {
+  mkdirSync(EXPORTS(), { recursive: true });
+  await unlockLaptop("lead", { CASEBOOK_SAVE_TO: EXPORTS() });
+  await (await button("New referral")).click();
+  await session.waitForText("Reasons for referral");
+  await setValue("#rf-service", "wigan-babs", "change");
+  // The Thursday before Easter 2026: Good Friday and Easter Monday are not working days.
+  await setValue("#rf-received", "2026-04-02");
+  await choose("input[name=rf-consent][value=yes]");
+  await type("#rf-ref-name", "Fictional Midwife");
+  await type("#rf-ref-org", "Example Maternity Unit");
+  await choose("//label[contains(normalize-space(), 'Lack of bonding antenatally or after birth')]/input");
+  await type("#rf-family", REFERRAL_FAMILY);
+  await type("#rf-parent", "Alex Example");
+  await setValue("#rf-due", isoDaysAhead(60));
+  await choose("input[name=rf-residence][value=yes]");
+  await session.waitForText(/First contact due by Monday,? 13 April 2026/, 15_000);
+  const verdict = await (await session.find("[data-testid=referral-check]")).text();
+  assert.match(verdict, /^Eligibility and first contact\s+Eligible/, verdict);
+  await screenshot("referral-intake");
+  await (await button("Save referral")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY, 15_000);
+  assert.equal(await (await session.find("[data-testid=referral-status]")).text(), "Received");
+  assert.match(await (await session.find("[data-testid=first-contact]")).text(), /Overdue: was due 13 Apr 2026/);
+});
+
+step("record: record a home visit with a session record", async () => {
+  await (await button("Record a contact")).click();
+  await setValue("#ct-type", "home_visit", "change");
+  await setValue("#ct-outcome", "attended", "change");
+  await type("#ct-duration", "60");
+  await type("#ct-attendees", "Parent, baby");
+  await (await button("Record contact", "//dialog")).click();
+  await session.waitFor("the dialog to close", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  await (await button("Write a note")).click();
+  await (await button("Use the session record headings")).click();
+  const editor = await session.waitForElement("#note-text");
+  assert.match(await editor.property("value"), /^Observation of parent–infant interaction:/);
+  await editor.type("Fictional: baby settled on the parent's lap.");
+  await session.waitFor("the editor to say Saved", async () => /^Saved at/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
+  await (await button("Sign note…")).click();
+  await (await button("Sign note", "//dialog")).click();
+  await session.waitForText("Note signed.");
+  assert.match(await session.bodyText(), /Home visit — Attended/);
+});
+
+async function scoreEpds(items, timePoint) {
+  await (await button("Score a measure")).click();
+  await session.waitForText("Score a measure");
+  await setValue("#ms-kind", "epds", "change");
+  await setValue("#ms-point", timePoint, "change");
+  await session.waitForElement("input[name=ms-item-10]");
+  for (const [i, v] of items.entries()) await choose(`input[name=ms-item-${i + 1}][value="${v}"]`);
+}
+
+step("record: score an EPDS with item 10 above zero and see the risk prompt with the crisis route", async () => {
+  await scoreEpds([1, 1, 1, 1, 1, 1, 1, 1, 1, 2], "baseline");
+  await session.waitFor("the score", async () => /11\s+of 30 — Possible depression/i.test(await (await session.find("[data-testid=measure-score]")).text()), 10_000);
+  const prompt = await (await session.waitForElement("//dialog//*[@data-testid='risk-prompt']")).text();
+  assert.match(prompt, /EPDS item 10 scored 2/);
+  assert.match(prompt, /Mental Health Urgent Response Team, 01942 764 467/);
+  await session.execute("document.querySelector('dialog[open] [data-testid=risk-prompt]').scrollIntoView({ block: 'center' });");
+  await screenshot("epds-risk-prompt");
+  await (await button("Save measure", "//dialog")).click();
+  await session.waitForText("Measure saved. It raised a risk item");
+  assert.match(await (await session.find("[data-testid=risk-prompt]")).text(), /01942 764 467/, "the prompt stays on the case");
+});
+
+step("record: a review EPDS draws the chart over time", async () => {
+  await scoreEpds([0, 1, 0, 1, 0, 1, 0, 0, 1, 0], "review");
+  await (await button("Save measure", "//dialog")).click();
+  await session.waitForText("Measure saved.");
+  const chart = await session.waitForElement("[data-testid=measure-chart] svg");
+  assert.match(await chart.attribute("aria-label"), /EPDS totals: .* 11, .* 4$/);
+  assert.equal(await session.execute("return document.querySelectorAll('[data-testid=measure-chart] circle').length;"), 2);
+  await session.execute("document.querySelector('[data-testid=measure-chart]').scrollIntoView();");
+  await screenshot("epds-chart");
+});
+
+step("record: export the chronology as a PDF and open it", async () => {
+  await (await button("Export chronology (PDF)")).click();
+  await session.waitForText("Chronology saved as", 20_000);
+  const pdf = readdirSync(EXPORTS()).find((f) => f.endsWith(".pdf"));
+  assert.ok(pdf, "a PDF was written");
+  const file = path.join(EXPORTS(), pdf);
+  const text = execFileSync("pdftotext", [file, "-"], { encoding: "utf8" });
+  assert.match(text, new RegExp(REFERRAL_FAMILY));
+  assert.match(text, /baby settled on the parent's lap/);
+  assert.match(text, /Page 1 of \d+/);
+  execFileSync("pdftoppm", ["-png", "-r", "60", "-f", "1", "-l", "1", file, path.join(ARTIFACTS, `${String(++shot).padStart(2, "0")}-chronology-pdf`)]);
+});
+
+step("record: book today's visit and see it on Today", async () => {
+  await (await button("Book a visit")).click();
+  await setValue("#bk-date", isoDaysAgo(0));
+  await setValue("#bk-time", "23:30");
+  await type("#bk-location", "Family home");
+  await (await button("Book visit", "//dialog")).click();
+  await session.waitForText("Visit booked.");
+  await (await button("Today")).click();
+  await session.waitForText("Due this week");
+  const visits = await (await session.waitForElement("[data-testid=today-visits]")).text();
+  assert.match(visits, new RegExp(`23:30\\s+${REFERRAL_FAMILY}`));
+  await screenshot("today");
+  await (await button(REFERRAL_FAMILY, "//*[@data-testid='today-visits']")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+});
+
+step("record: discharge with a summary", async () => {
+  await (await button("Discharge…")).click();
+  await setValue("#dc-reason", "goals_met", "change");
+  await session.waitForText("EPDS: 11 → 4");
+  await type("#dc-summary", "Fictional: goals met; EPDS fell from 11 to 4. Letter to GP and midwife.");
+  await (await button("Discharge", "//dialog")).click();
+  await session.waitForText("Case discharged.");
+  assert.match(await (await session.find("[data-testid=discharged]")).text(), /^Discharged on /);
+  await screenshot("discharged");
+});
+
+step("record: a half-typed referral survives the app being killed", async () => {
+  await (await button("Caseload")).click();
+  await (await button("New referral")).click();
+  await session.waitForText("Reasons for referral");
+  await type("#rf-family", "Halfwayfamily-E2E");
+  await type("#rf-ref-name", "Fictional Health Visitor");
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const pid of appPids(driver.pid)) process.kill(pid, "SIGKILL");
+  try {
+    await session.delete();
+  } catch {
+    /* the window is gone */
+  }
+  await newSession();
+  await session.waitForText("Casebook is locked");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+  await (await button("New referral")).click();
+  await session.waitForText("This is the referral you were typing");
+  assert.equal(await (await session.waitForElement("#rf-family")).property("value"), "Halfwayfamily-E2E");
+  assert.equal(await (await session.find("#rf-ref-name")).property("value"), "Fictional Health Visitor");
+  await screenshot("referral-restored");
+  await (await button("Start again with an empty form")).click();
+  await session.waitFor("the form to empty", async () => (await (await session.find("#rf-family")).property("value")) === "");
+});

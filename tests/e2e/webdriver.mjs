@@ -138,6 +138,9 @@ export class Element {
   property(name) {
     return this.cmd("GET", `/property/${name}`);
   }
+  attribute(name) {
+    return this.cmd("GET", `/attribute/${name}`);
+  }
 }
 
 export const KEYS = { ENTER: "\uE007", ESCAPE: "\uE00C", TAB: "\uE004" };

@@ -19,6 +19,28 @@ import type { FieldState } from "../bindings/FieldState";
 import type { SignedIn } from "../bindings/SignedIn";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import type { SyncSummary } from "../bindings/SyncSummary";
+import type { AlertKind } from "../bindings/AlertKind";
+import type { CasePage } from "../bindings/CasePage";
+import type { ConsultationInput } from "../bindings/ConsultationInput";
+import type { DischargeReason } from "../bindings/DischargeReason";
+import type { Form } from "../bindings/Form";
+import type { FormDraft } from "../bindings/FormDraft";
+import type { Goal } from "../bindings/Goal";
+import type { GoalsScored } from "../bindings/GoalsScored";
+import type { MeasureEntry } from "../bindings/MeasureEntry";
+import type { MeasureInput } from "../bindings/MeasureInput";
+import type { MeasureKind } from "../bindings/MeasureKind";
+import type { PersonInput } from "../bindings/PersonInput";
+import type { PlanInput } from "../bindings/PlanInput";
+import type { ReferralCheck } from "../bindings/ReferralCheck";
+import type { ReferralInput } from "../bindings/ReferralInput";
+import type { ReferralStatus } from "../bindings/ReferralStatus";
+import type { RiskInput } from "../bindings/RiskInput";
+import type { Scored } from "../bindings/Scored";
+import type { ServiceProfile } from "../bindings/ServiceProfile";
+import type { TaskKind } from "../bindings/TaskKind";
+import type { TodayView } from "../bindings/TodayView";
+import type { Vocabulary } from "../bindings/Vocabulary";
 
 /** Commands answer errors with one plain sentence; show it as it is. */
 export function message(err: unknown): string {
@@ -54,7 +76,51 @@ export const api = {
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   defaultServerUrl: () => invoke<string | null>("default_server_url"),
   closeAnyway: () => invoke<void>("close_anyway"),
+
+  // The whole case record.
+  getCasePage: (case_id: string) => invoke<CasePage>("get_case_page", { case_id }),
+  vocabulary: () => invoke<Vocabulary>("vocabulary"),
+  serviceProfiles: () => invoke<ServiceProfile[]>("service_profiles"),
+  checkReferral: (input: ReferralInput) => invoke<ReferralCheck>("check_referral", { input }),
+  receiveReferral: (input: ReferralInput) => invoke<CaseSummary>("receive_referral", { input }),
+  changeReferralStatus: (case_id: string, status: ReferralStatus, on: string, reason: string | null) =>
+    invoke<void>("change_referral_status", { case_id, status, on, reason }),
+  recordConsultation: (case_id: string, input: ConsultationInput) =>
+    invoke<void>("record_consultation", { case_id, input }),
+  recordPerson: (case_id: string, input: PersonInput) => invoke<void>("record_person", { case_id, input }),
+  planContact: (case_id: string, input: PlanInput) => invoke<void>("plan_contact", { case_id, input }),
+  measureForm: (kind: MeasureKind) => invoke<Form>("measure_form", { kind }),
+  scoreMeasure: (kind: MeasureKind, items: number[]) => invoke<Scored>("score_measure", { kind, items }),
+  checkGoals: (goals: Goal[]) => invoke<GoalsScored>("check_goals", { goals }),
+  recordMeasure: (case_id: string, input: MeasureInput) => invoke<MeasureEntry>("record_measure", { case_id, input }),
+  assessRisk: (case_id: string, input: RiskInput) => invoke<void>("assess_risk", { case_id, input }),
+  raiseAlert: (case_id: string, kind: AlertKind, text: string) => invoke<void>("raise_alert", { case_id, kind, text }),
+  clearAlert: (case_id: string, alert_id: string, reason: string) =>
+    invoke<void>("clear_alert", { case_id, alert_id, reason }),
+  addTask: (case_id: string, kind: TaskKind, title: string, due_on: string) =>
+    invoke<void>("add_task", { case_id, kind, title, due_on }),
+  completeTask: (case_id: string, task_id: string) => invoke<void>("complete_task", { case_id, task_id }),
+  discharge: (case_id: string, on: string, reason: DischargeReason, summary: string) =>
+    invoke<void>("discharge", { case_id, on, reason, summary }),
+  todayView: () => invoke<TodayView>("today_view"),
+  checkNhsNumber: (text: string) => invoke<string>("check_nhs_number", { text }),
+  saveFormDraft: (form: string, body: string) => invoke<void>("save_form_draft", { form, body }),
+  formDraft: (form: string) => invoke<FormDraft | null>("form_draft", { form }),
+  discardFormDraft: (form: string) => invoke<void>("discard_form_draft", { form }),
+  exportChronology: (case_id: string) => invoke<string | null>("export_chronology", { case_id }),
+  exportSubjectAccess: (case_id: string, person_name: string) =>
+    invoke<string | null>("export_subject_access", { case_id, person_name }),
 };
+
+let vocabularyOnce: Promise<Vocabulary> | null = null;
+/** The labelled choices every form offers (from the domain crate), fetched once. */
+export function vocabulary(): Promise<Vocabulary> {
+  vocabularyOnce ??= api.vocabulary().catch((e) => {
+    vocabularyOnce = null;
+    throw e;
+  });
+  return vocabularyOnce;
+}
 
 /** A sync (manual or automatic) started, finished, or failed with a sentence. */
 export function onSyncStarted(handler: () => void): Promise<UnlistenFn> {
@@ -91,4 +157,47 @@ export function startActivityPings(): () => void {
 /** The window was asked to close while signed notes are unsent (payload: how many). */
 export function onCloseRequested(handler: (unsent: number) => void): Promise<UnlistenFn> {
   return listen<number>("close-requested", (e) => handler(Number(e.payload)));
+}
+
+/** Keeps a form's fields in the encrypted store as they are typed (debounced), so a crash or a
+ *  flat battery loses nothing; `restore` gives back what was kept, `done` forgets it. */
+export function keepForm<T>(form: string, delayMs = 600) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = "";
+  let pending: string | null = null;
+  const flush = () => {
+    clearTimeout(timer);
+    if (pending === null) return;
+    const body = pending;
+    pending = null;
+    last = body;
+    api.saveFormDraft(form, body).catch(() => {});
+  };
+  return {
+    async restore(): Promise<{ fields: T; savedAt: string } | null> {
+      try {
+        const d = await api.formDraft(form);
+        if (!d) return null;
+        last = d.body;
+        return { fields: JSON.parse(d.body) as T, savedAt: d.saved_at };
+      } catch {
+        return null;
+      }
+    },
+    changed(fields: T) {
+      const body = JSON.stringify(fields);
+      if (body === last && pending === null) return;
+      pending = body;
+      clearTimeout(timer);
+      timer = setTimeout(flush, delayMs);
+    },
+    /** Leaving the form: keep what was typed last. */
+    flush,
+    async done() {
+      clearTimeout(timer);
+      pending = null;
+      last = "";
+      await api.discardFormDraft(form).catch(() => {});
+    },
+  };
 }
