@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod forms;
+pub mod allocations;
 pub mod keyring;
 pub mod projection;
 pub mod record;
@@ -448,7 +449,7 @@ impl Store {
 
     /// Starts a write transaction holding SQLite's write lock from the start, so that two handles
     /// never both read and then fail to upgrade (which SQLite reports as busy without waiting).
-    fn begin_write(conn: &mut Connection) -> Result<Transaction<'_>> {
+    pub(crate) fn begin_write(conn: &mut Connection) -> Result<Transaction<'_>> {
         Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
@@ -768,6 +769,10 @@ impl Store {
         &self.conn
     }
 
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// Now, on this laptop's clock (the one the store was opened with).
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.options.clock.now()
@@ -1052,7 +1057,8 @@ impl Store {
              DELETE FROM addenda WHERE case_id = '{id}';
              DELETE FROM search_index WHERE case_id = '{id}';
              DELETE FROM planned_visits WHERE case_id = '{id}';
-             DELETE FROM due_items WHERE case_id = '{id}';"
+             DELETE FROM due_items WHERE case_id = '{id}';
+             DELETE FROM case_allocations WHERE case_id = '{id}';"
         ))?;
         tx.execute("DELETE FROM projection_rebuild", [])?;
         tx.execute("DELETE FROM case_purge", [])?;

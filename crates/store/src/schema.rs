@@ -187,6 +187,14 @@ pub const MIGRATIONS: &[&str] = &[
         saved_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 10: who each case is allocated to, as the central store said at the last sync (allocation
+    // is decided there, not by events), so the case header can say it offline.
+    r#"
+    CREATE TABLE case_allocations (
+        case_id    TEXT PRIMARY KEY,
+        clinicians TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

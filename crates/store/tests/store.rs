@@ -441,3 +441,19 @@ fn a_form_in_progress_is_kept_encrypted_until_it_is_saved() {
     assert_eq!(store.form_draft("referral").unwrap(), None);
     assert!(matches!(store.save_form_draft("", "{}"), Err(StoreError::Refused(_))));
 }
+
+/// The central store's answer about allocations is kept per case, replaced whole at each sync,
+/// and leaves with a purged case.
+#[test]
+fn allocations_from_the_central_store_are_kept_for_the_case_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let case = store.open_case(family("Testfamily-Alloc")).unwrap().case_id;
+    assert_eq!(store.allocated_to(case).unwrap(), None, "not heard yet");
+    store.set_allocations(&[(case, vec!["clin.one".into(), "clin.two".into()])]).unwrap();
+    assert_eq!(store.allocated_to(case).unwrap(), Some(vec!["clin.one".to_string(), "clin.two".to_string()]));
+    store.set_allocations(&[(case, vec!["clin.two".into()])]).unwrap();
+    assert_eq!(store.allocated_to(case).unwrap(), Some(vec!["clin.two".to_string()]));
+    store.set_allocations(&[]).unwrap();
+    assert_eq!(store.allocated_to(case).unwrap(), None, "a case the central store no longer lists");
+}
