@@ -187,6 +187,21 @@ pub struct PulledEvent {
     pub event: Event,
 }
 
+/// `GET /v1/allocations`: for every case the caller can see, the clinicians it is allocated to,
+/// so a laptop can show who holds a case while offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllocationsResponse {
+    pub cases: Vec<CaseAllocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseAllocation {
+    pub case_id: Uuid,
+    /// Usernames of the clinicians the case is allocated to, sorted (team leads see every case
+    /// of their team by role and are not listed).
+    pub clinicians: Vec<String>,
+}
+
 /// `GET /v1/cases/{id}/digest`: a fingerprint of every event the central store holds for a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDigest {
