@@ -71,9 +71,12 @@ postgres_start() {
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$_PG_DIR'
 max_connections = 300
-fsync = off
-full_page_writes = off
 EOF
+  # Tests throw the data away, so they skip flushing to disk; benchmarks of the central store set
+  # CASEBOOK_PG_DURABLE=1 to measure a cluster that flushes every commit, as production does.
+  if [ "${CASEBOOK_PG_DURABLE:-0}" != "1" ]; then
+    printf 'fsync = off\nfull_page_writes = off\n' >>"$_PG_DIR/data/postgresql.conf"
+  fi
   local port started=0
   for port in $(seq "$PG_FIRST_PORT" $((PG_FIRST_PORT + 50))); do
     # Skip ports someone already listens on; pg_ctl also fails if one is taken in between.
