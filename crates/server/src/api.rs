@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cases/{case_id}/audit", get(case_audit))
         .route("/v1/cases/{case_id}/allocations", post(allocate))
         .route("/v1/cases/{case_id}/allocations/{username}", axum::routing::delete(deallocate))
+        .route("/v1/allocations", get(allocations))
         .route("/v1/drafts", get(list_drafts))
         .route("/v1/drafts/{note_id}", put(put_draft).delete(delete_draft))
         .layer(DefaultBodyLimit::max(max_body))
@@ -573,6 +574,14 @@ async fn deallocate(
     }
     state.audit(&authed.user.username, Some(authed.device.id), "deallocate", Some(case_id), format!("taken away from {username}")).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// For every case the caller can see, who it is allocated to, so a laptop can show who holds a
+/// case while offline. One audit row for the whole read, as for the drafts list.
+async fn allocations(State(state): State<AppState>, authed: Authed) -> Result<Json<AllocationsResponse>, ApiError> {
+    let cases = state.storage.allocations(&authed.user).await?;
+    state.audit(&authed.user.username, Some(authed.device.id), "allocations_read", None, format!("{} cases", cases.len())).await?;
+    Ok(Json(AllocationsResponse { cases }))
 }
 
 async fn list_drafts(State(state): State<AppState>, authed: Authed) -> Result<Json<Vec<DraftBackup>>, ApiError> {

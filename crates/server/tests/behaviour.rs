@@ -6,8 +6,11 @@ mod common;
 use casebook_domain::*;
 use casebook_protocol::*;
 use casebook_server::api::ServiceConfig;
+use casebook_server::storage::Storage;
 use common::*;
 use std::collections::HashSet;
+use std::sync::Arc;
+use uuid::Uuid;
 
 async fn idempotent_push(backend: Backend) {
     let h = start(backend, ServiceConfig::default()).await;
@@ -382,6 +385,7 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/v1/cases/{case_id}/audit",
         "/v1/cases/{case_id}/allocations",
         "/v1/cases/{case_id}/allocations/{username}",
+        "/v1/allocations",
         "/v1/drafts",
         "/v1/drafts/{note_id}",
     ] {
@@ -419,6 +423,137 @@ async fn team_leads_allocate_within_their_team(backend: Backend) {
     assert_eq!(removed, vec![case]);
 }
 
+/// Where a harness's database lives, to read rows no endpoint returns (audit rows of no case).
+enum Db {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+/// `start`, keeping hold of where the database is.
+async fn start_with_db(backend: Backend) -> (Harness, Db) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("central.db");
+            let s = casebook_server::storage::sqlite::SqliteStorage::open(&path).unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), Some(dir), ServiceConfig::default()).await, Db::Sqlite(path))
+        }
+        Backend::Postgres => {
+            let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
+                .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL behaviour suite (scripts/test.sh does)");
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let name = format!("casebook_test_{}", Uuid::new_v4().simple());
+            client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
+            let url = format!("{base}/{name}");
+            let s = casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), None, ServiceConfig::default()).await, Db::Postgres(url))
+        }
+    }
+}
+
+/// The audit rows with `action` that name no case: (username, device, detail), oldest first.
+async fn audit_rows_of_no_case(db: &Db, action: &str) -> Vec<(String, Option<Uuid>, String)> {
+    const SQL_SQLITE: &str = "SELECT username, device_id, detail FROM audit WHERE action = ?1 AND case_id IS NULL ORDER BY id";
+    const SQL_POSTGRES: &str = "SELECT username, device_id, detail FROM audit WHERE action = $1 AND case_id IS NULL ORDER BY id";
+    match db {
+        Db::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = c.prepare(SQL_SQLITE).unwrap();
+            stmt.query_map([action], |r| {
+                let device: Option<String> = r.get(1)?;
+                Ok((r.get(0)?, device.map(|d| Uuid::parse_str(&d).unwrap()), r.get(2)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        }
+        Db::Postgres(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.query(SQL_POSTGRES, &[&action]).await.unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+        }
+    }
+}
+
+async fn allocations_list_who_holds_each_case(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_teams(&h).await;
+    // Added last, so its id is the highest but its name sorts first: the list is sorted by name.
+    h.storage.add_user("clin.a0", "Test Team A", Role::Clinician, &casebook_server::auth::hash_password(PASSWORD).unwrap()).await.unwrap();
+    let mut a1 = h.login("clin.a1").await;
+    let mut a2 = h.login("clin.a2").await;
+    let a0 = h.login("clin.a0").await;
+    let lead = h.login("lead.a").await;
+    let mut b1 = h.login("clin.b1").await;
+    let (shared, opened_shared) = a1.open_case("Testfamily-Shared");
+    let (solo, opened_solo) = a1.open_case("Testfamily-Solo");
+    h.push(&a1, &[opened_shared, opened_solo]).await;
+    let (own, opened_own) = a2.open_case("Testfamily-Own");
+    h.push(&a2, &[opened_own]).await;
+    let (other_team, opened_other) = b1.open_case("Testfamily-OtherTeam");
+    h.push(&b1, &[opened_other]).await;
+    // The lead allocates the shared case to two more clinicians of the team.
+    for to in ["clin.a2", "clin.a0"] {
+        let resp = h
+            .http
+            .post(format!("{}/v1/cases/{shared}/allocations", h.base))
+            .bearer_auth(&lead.token)
+            .json(&AllocationRequest { username: to.into() })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 204);
+    }
+
+    let list = |laptop: &Laptop| {
+        let req = h.http.get(format!("{}/v1/allocations", h.base)).bearer_auth(&laptop.token);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let body: AllocationsResponse = resp.json().await.unwrap();
+            body.cases
+        }
+    };
+    let expect = |cases: &[(Uuid, &[&str])]| {
+        let mut v: Vec<CaseAllocation> =
+            cases.iter().map(|(case_id, who)| CaseAllocation { case_id: *case_id, clinicians: who.iter().map(|s| s.to_string()).collect() }).collect();
+        v.sort_by_key(|a| a.case_id);
+        v
+    };
+    let trio: &[&str] = &["clin.a0", "clin.a1", "clin.a2"];
+    // A clinician sees only the cases allocated to them, each with everyone who holds it.
+    assert_eq!(list(&a1).await, expect(&[(shared, trio), (solo, &["clin.a1"])]));
+    assert_eq!(list(&a2).await, expect(&[(shared, trio), (own, &["clin.a2"])]));
+    assert_eq!(list(&a0).await, expect(&[(shared, trio)]));
+    assert_eq!(list(&b1).await, expect(&[(other_team, &["clin.b1"])]));
+    // The lead sees every case of the team, and is not listed as holding any.
+    assert_eq!(list(&lead).await, expect(&[(shared, trio), (solo, &["clin.a1"]), (own, &["clin.a2"])]));
+
+    // Taken away: the case leaves a2's list and a2 leaves everyone's entry for it.
+    assert!(h.storage.deallocate(shared, "clin.a2").await.unwrap());
+    assert_eq!(list(&a2).await, expect(&[(own, &["clin.a2"])]));
+    assert_eq!(list(&a1).await, expect(&[(shared, &["clin.a0", "clin.a1"]), (solo, &["clin.a1"])]));
+    // A case no clinician holds any more is still the lead's, with nobody on it.
+    assert!(h.storage.deallocate(solo, "clin.a1").await.unwrap());
+    assert_eq!(list(&lead).await, expect(&[(shared, &["clin.a0", "clin.a1"]), (solo, &[]), (own, &["clin.a2"])]));
+
+    // Signed in or nothing.
+    let (status, body) = error_body(h.http.get(format!("{}/v1/allocations", h.base)).send().await.unwrap()).await;
+    assert_eq!((status, body.code.as_str()), (401, "not_signed_in"));
+    let (status, _) = error_body(h.http.get(format!("{}/v1/allocations", h.base)).bearer_auth("made-up").send().await.unwrap()).await;
+    assert_eq!(status, 401);
+
+    // Every read is audited, once per request, with no case named.
+    let rows = audit_rows_of_no_case(&db, "allocations_read").await;
+    assert_eq!(rows.len(), 8, "one row per successful read, none for the refusals: {rows:?}");
+    assert_eq!(rows[0], ("clin.a1".to_string(), Some(a1.device_id), "2 cases".to_string()));
+    assert_eq!(rows[4], ("lead.a".to_string(), Some(lead.device_id), "3 cases".to_string()));
+}
+
 macro_rules! behaviour_suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -447,6 +582,8 @@ macro_rules! behaviour_suite {
             async fn health_metrics_and_openapi() { super::health_metrics_and_openapi($make).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn team_leads_allocate_within_their_team() { super::team_leads_allocate_within_their_team($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn allocations_list_who_holds_each_case() { super::allocations_list_who_holds_each_case($make).await }
         }
     };
 }

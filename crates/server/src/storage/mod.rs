@@ -9,7 +9,7 @@ pub mod postgres;
 
 use async_trait::async_trait;
 use casebook_domain::Event;
-use casebook_protocol::{AuditEntry, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
+use casebook_protocol::{AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use thiserror::Error;
@@ -175,6 +175,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Takes access away; the user's laptop is told at its next pull.
     async fn deallocate(&self, case_id: Uuid, username: &str) -> Result<bool>;
     async fn can_read(&self, user: &UserRecord, case_id: Uuid) -> Result<bool>;
+    /// For every case `user` has access to, the usernames of the clinicians (role clinician, so
+    /// not the team's leads) who have access to it: cases sorted by id, usernames sorted
+    /// bytewise. A case with no clinician left is listed with none.
+    async fn allocations(&self, user: &UserRecord) -> Result<Vec<CaseAllocation>>;
 
     /// Stores a batch atomically. An event already held with the same hash is a successful no-op;
     /// with a different hash the whole batch is refused. A case seen for the first time is created

@@ -22,7 +22,7 @@
 use super::{push_audit_entries, signed_note_ids, Authentication, DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
 use async_trait::async_trait;
 use casebook_domain::Event;
-use casebook_protocol::{digest_of, AuditEntry, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
+use casebook_protocol::{digest_of, AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
@@ -326,6 +326,16 @@ const PUSH_PLAN: &str = "SELECT 0::int4, e.id, e.seq, e.content_hash, false, fal
             OR EXISTS (SELECT 1 FROM access_removed r WHERE r.case_id = c.id AND r.user_id = $3),
         EXISTS (SELECT 1 FROM cases k WHERE k.case_id = c.id)
     FROM unnest($2::uuid[]) AS c (id)";
+
+/// `Storage::allocations`: the caller's cases (a1), each with the clinicians who hold it (a2); the
+/// LEFT JOIN keeps a case no clinician holds any more. UUIDs order by their bytes, and usernames
+/// are ordered bytewise (COLLATE "C") whatever the database's collation, as on SQLite.
+const ALLOCATIONS: &str = "SELECT a1.case_id, k.username
+    FROM access a1
+    LEFT JOIN (SELECT a2.case_id, u.username FROM access a2 JOIN users u ON u.id = a2.user_id
+               WHERE u.role = 'clinician') k ON k.case_id = a1.case_id
+    WHERE a1.user_id = $1
+    ORDER BY a1.case_id, k.username COLLATE \"C\"";
 
 const SEQ_LOCK: &str = "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE";
 
@@ -967,6 +977,22 @@ impl Storage for PostgresStorage {
     async fn can_read(&self, user: &UserRecord, case_id: Uuid) -> Result<bool> {
         let c = self.pool.get().await?;
         Ok(c.query_opt("SELECT 1 FROM access WHERE case_id = $1 AND user_id = $2", &[&case_id, &user.id]).await?.is_some())
+    }
+
+    async fn allocations(&self, user: &UserRecord) -> Result<Vec<CaseAllocation>> {
+        let mut c = self.pool.get().await?;
+        let stmt = c.prepared(ALLOCATIONS).await?;
+        let mut out: Vec<CaseAllocation> = Vec::new();
+        for r in c.query(&stmt, &[&user.id]).await? {
+            let (case_id, username): (Uuid, Option<String>) = (r.get(0), r.get(1));
+            if out.last().map(|a| a.case_id) != Some(case_id) {
+                out.push(CaseAllocation { case_id, clinicians: Vec::new() });
+            }
+            if let (Some(name), Some(last)) = (username, out.last_mut()) {
+                last.clinicians.push(name);
+            }
+        }
+        Ok(out)
     }
 
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>> {

@@ -6,7 +6,7 @@
 use super::{Authentication, DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
 use async_trait::async_trait;
 use casebook_domain::Event;
-use casebook_protocol::{digest_of, AuditEntry, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
+use casebook_protocol::{digest_of, AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::{Path, PathBuf};
@@ -548,6 +548,38 @@ impl Storage for SqliteStorage {
             )
             .optional()?
             .is_some())
+        })
+        .await
+    }
+
+    async fn allocations(&self, user: &UserRecord) -> Result<Vec<CaseAllocation>> {
+        let uid = user.id;
+        self.with(move |c| {
+            // The caller's cases (a1), each with the clinicians who hold it (a2); the LEFT JOIN
+            // keeps a case no clinician holds any more. TEXT compares bytewise (BINARY), and a
+            // hyphenated lowercase UUID sorts as its bytes do.
+            let mut stmt = c.prepare_cached(
+                "SELECT a1.case_id, k.username
+                 FROM access a1
+                 LEFT JOIN (SELECT a2.case_id, u.username FROM access a2 JOIN users u ON u.id = a2.user_id
+                            WHERE u.role = 'clinician') k ON k.case_id = a1.case_id
+                 WHERE a1.user_id = ?1
+                 ORDER BY a1.case_id, k.username",
+            )?;
+            let rows = stmt
+                .query_map([uid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out: Vec<CaseAllocation> = Vec::new();
+            for (case, username) in rows {
+                let case_id = parse_uuid(&case)?;
+                if out.last().map(|a| a.case_id) != Some(case_id) {
+                    out.push(CaseAllocation { case_id, clinicians: Vec::new() });
+                }
+                if let (Some(name), Some(last)) = (username, out.last_mut()) {
+                    last.clinicians.push(name);
+                }
+            }
+            Ok(out)
         })
         .await
     }
