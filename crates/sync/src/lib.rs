@@ -324,6 +324,7 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
         store.set_sync_value(DRAFTS_RESTORED, Some("yes"))?;
     }
     remove_lost_cases(store, options, &mut summary)?;
+    refresh_allocations(store, &mut conn)?;
     summary.conflicts = store.open_conflicts()?;
     let now = Utc::now();
     if let Some(server) = server_time {
@@ -334,6 +335,23 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     summary.sentence = sentence(&summary);
     store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
     Ok(summary)
+}
+
+/// Who holds each case, for the case header offline. A central store from before allocations
+/// were published answers 404: the laptop simply does not show them.
+fn refresh_allocations(store: &mut Store, conn: &mut Connection) -> Result<()> {
+    let answer = conn.call::<casebook_protocol::AllocationsResponse>(store, |http, url, token| {
+        http.get(format!("{url}/v1/allocations")).bearer_auth(token)
+    });
+    match answer {
+        Ok(a) => {
+            let cases: Vec<(uuid::Uuid, Vec<String>)> = a.cases.into_iter().map(|c| (c.case_id, c.clinicians)).collect();
+            store.set_allocations(&cases)?;
+            Ok(())
+        }
+        Err(SyncError::Refused { status: 404, .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Sends the outbox, oldest first, in batches; an event leaves it only once acknowledged.

@@ -345,3 +345,25 @@ fn the_clinician_keeps_writing_while_a_slow_sync_waits_on_the_network() {
     let held_here = app.case_events(case).unwrap().len() as u64;
     assert_eq!(c.runtime.block_on(c.storage.event_count()).unwrap(), held_here, "every event once on the server");
 }
+
+/// The case header says who holds a case, offline: each sync brings the central store's
+/// allocations for the cases the clinician can see.
+#[test]
+fn allocations_arrive_with_each_sync() {
+    let c = central(ServiceConfig::default());
+    let (_d1, mut one) = laptop("clin.one");
+    let (_d2, mut lead) = laptop("lead.one");
+    login(&mut one, &c.url, "clin.one", PASSWORD, "Test laptop one").unwrap();
+    login(&mut lead, &c.url, "lead.one", PASSWORD, "Lead laptop").unwrap();
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Alloc".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    assert_eq!(one.allocated_to(case).unwrap(), None, "not heard before the first sync");
+    sync(&mut one).unwrap();
+    assert_eq!(one.allocated_to(case).unwrap(), Some(vec!["clin.one".to_string()]), "a case is allocated to its author");
+
+    c.runtime.block_on(c.storage.allocate(case, "clin.two")).unwrap();
+    sync(&mut one).unwrap();
+    sync(&mut lead).unwrap();
+    let both = Some(vec!["clin.one".to_string(), "clin.two".to_string()]);
+    assert_eq!(one.allocated_to(case).unwrap(), both);
+    assert_eq!(lead.allocated_to(case).unwrap(), both, "the lead sees who holds the team's cases");
+}
