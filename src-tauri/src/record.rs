@@ -28,6 +28,8 @@ pub struct CasePage {
     /// The crisis route of the service the referral came to (or the first shipped profile with
     /// one), for the risk prompt.
     pub crisis_route: Option<casebook_domain::CrisisRoute>,
+    /// The clinicians the case is allocated to, as the central store said at the last sync.
+    pub allocated_to: Option<Vec<String>>,
 }
 
 fn today() -> NaiveDate {
@@ -49,7 +51,8 @@ pub async fn get_case_page(state: State<'_, AppState>, case_id: Uuid) -> Result<
         let view = s.case(case_id)?;
         let header = CaseHeader::of(&view.state, today());
         let crisis_route = crisis_route(&s.service_profiles(), &view.state);
-        Ok(CasePage { view, header, crisis_route })
+        let allocated_to = s.allocated_to(case_id)?;
+        Ok(CasePage { view, header, crisis_route, allocated_to })
     })
 }
 

@@ -537,6 +537,7 @@ step("sync: a second laptop signed in as demo.lead receives the note", async () 
   await (await button(SYNC_FAMILY)).click();
   await session.waitForText(SYNC_NOTE);
   assert.match(await session.bodyText(), /Signed by demo\.clinician/);
+  assert.equal(await (await session.find("[data-testid=allocated-to]")).text(), "demo.clinician", "the central store's allocation, shown offline");
 });
 
 async function unlockLaptop(name, extraEnv = {}) {

@@ -12,4 +12,8 @@ export type CasePage = { header: CaseHeader,
  * The crisis route of the service the referral came to (or the first shipped profile with
  * one), for the risk prompt.
  */
-crisis_route: CrisisRoute | null, state: CaseState, my_drafts: Array<Draft>, };
+crisis_route: CrisisRoute | null, 
+/**
+ * The clinicians the case is allocated to, as the central store said at the last sync.
+ */
+allocated_to: Array<string> | null, state: CaseState, my_drafts: Array<Draft>, };
