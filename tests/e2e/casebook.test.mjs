@@ -761,6 +761,20 @@ step("record: export the chronology as a PDF and open it", async () => {
   execFileSync("pdftoppm", ["-png", "-r", "60", "-f", "1", "-l", "1", file, path.join(ARTIFACTS, `${String(++shot).padStart(2, "0")}-chronology-pdf`)]);
 });
 
+step("record: a subject access export of everything held about the parent (JSON and PDF)", async () => {
+  await (await session.waitForElement("//dd[contains(., 'Alex Example')]//button[normalize-space()='Subject access export']")).click();
+  await session.waitForText("Everything held about Alex Example was saved in", 20_000);
+  const json = JSON.parse(readFileSync(path.join(EXPORTS(), "Subject access - Alex Example.json"), "utf8"));
+  assert.equal(json.subject, "Alex Example");
+  assert.equal(json.cases.length, 1);
+  const ids = json.cases[0].events.map((e) => e.id);
+  assert.ok(ids.length >= 8, `every event of the case (${ids.length})`);
+  assert.equal(new Set(ids).size, ids.length, "each event once");
+  const text = execFileSync("pdftotext", [path.join(EXPORTS(), "Subject access - Alex Example.pdf"), "-"], { encoding: "utf8" });
+  assert.match(text, /Alex Example/);
+  assert.match(text, new RegExp(REFERRAL_FAMILY));
+});
+
 step("record: book today's visit and see it on Today", async () => {
   await (await button("Book a visit")).click();
   await setValue("#bk-date", isoDaysAgo(0));

@@ -70,6 +70,20 @@ impl CaseHeader {
     pub fn of(state: &CaseState, today: NaiveDate) -> CaseHeader {
         let record = &state.record;
         let mut people: Vec<PersonLine> = record.people.iter().map(|p| person_line(p, today)).collect();
+        // A case opened with only the parent's name (no family member recorded yet) still names them.
+        if !record.people.iter().any(|p| p.current.role == PersonRole::ParentOrCarer) {
+            if let Some(parent) = state.details.as_ref().and_then(|d| d.parent.as_ref()) {
+                people.push(PersonLine {
+                    name: parent.name.clone(),
+                    role: "Parent or carer".into(),
+                    age: None,
+                    corrected_age: None,
+                    nhs_number: None,
+                    language: None,
+                    in_conflict: false,
+                });
+            }
+        }
         // A case opened with only the baby's date of birth still shows the baby's age.
         if !record.people.iter().any(|p| p.current.role == PersonRole::Infant) {
             if let Some(infant) = state.details.as_ref().and_then(|d| d.infant.as_ref()) {

@@ -360,6 +360,7 @@ fn the_header_says_at_a_glance_what_matters_today() {
     assert_eq!(h.measure_flags.len(), 1);
     assert_eq!(h.measure_flags[0].item, 10);
     assert_eq!(h.pregnancy.as_deref(), Some("30 weeks 1 day pregnant (due 1 February 2027)"));
+    assert!(h.people.is_empty(), "no parent named at opening, none recorded");
 }
 
 #[test]
@@ -425,4 +426,23 @@ fn every_choice_offered_reads_back_as_its_value() {
         let _: RiskLevel = serde_json::from_value(serde_json::Value::String(c.id.clone())).unwrap();
     }
     assert_eq!(v.referrer_roles.iter().map(|c| c.label.as_str()).collect::<Vec<_>>()[0], "Midwife");
+}
+
+#[test]
+fn a_parent_named_only_when_the_case_was_opened_is_still_in_the_header() {
+    let case = Uuid::now_v7();
+    let mut a = Laptop::new("clin.one");
+    let opened = a.write(
+        case,
+        0,
+        EventBody::CaseOpened(CaseOpened {
+            family_name: "Testfamily-Parent".into(),
+            parent: Some(Person { name: "Alex Testfamily".into() }),
+            due_date: Some(d("2027-02-01")),
+            infant: None,
+        }),
+    );
+    let h = CaseHeader::of(&fold(case, &[opened]), d(TODAY));
+    assert_eq!(h.people.len(), 1);
+    assert_eq!((h.people[0].name.as_str(), h.people[0].role.as_str()), ("Alex Testfamily", "Parent or carer"));
 }
