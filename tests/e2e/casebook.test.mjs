@@ -792,6 +792,17 @@ step("record: book today's visit and see it on Today", async () => {
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
 });
 
+step("record: the health visitor involved is on the case, with role and organisation", async () => {
+  await (await button("Add a family member")).click();
+  await choose("input[name=pf-role][value=professional]");
+  await type("#pf-name", "Fictional Health Visitor");
+  await setValue("#pf-pro-role", "health_visitor", "change");
+  await type("#pf-pro-org", "Example Health Centre");
+  await (await button("Save", "//dialog")).click();
+  await session.waitForText("Fictional Health Visitor added to the family.");
+  assert.match(await session.bodyText(), /Health visitor, Example Health Centre\s+Fictional Health Visitor/);
+});
+
 step("record: discharge with a summary", async () => {
   await (await button("Discharge…")).click();
   await setValue("#dc-reason", "goals_met", "change");

@@ -142,16 +142,25 @@ fn person_line(p: &PersonState, today: NaiveDate) -> PersonLine {
         (Some(l), false) => Some(l.clone()),
         (None, false) => None,
     };
+    let contact = c.professional.as_ref().and_then(|p| p.phone.clone().or_else(|| p.email.clone()));
     PersonLine {
         name: c.name.clone(),
         role: match c.role {
             PersonRole::ParentOrCarer => "Parent or carer".into(),
             PersonRole::Infant => "Baby".into(),
+            PersonRole::Professional => match &c.professional {
+                Some(p) => format!(
+                    "{}{}",
+                    p.role.label(),
+                    p.organisation.as_deref().map(|o| format!(", {o}")).unwrap_or_default()
+                ),
+                None => "Professional involved".into(),
+            },
         },
         age: age_now.map(|a| a.label()),
         corrected_age: corrected,
         nhs_number: c.nhs_number.as_ref().map(|n| n.to_string()),
-        language,
+        language: language.or(contact),
         in_conflict: p.in_conflict,
     }
 }

@@ -103,6 +103,8 @@ pub struct ConsultationRecorded {
 pub enum PersonRole {
     ParentOrCarer,
     Infant,
+    /// Another professional involved with the family (health visitor, social worker, GP…).
+    Professional,
 }
 
 /// One person in the family, as a whole snapshot: a later record of the same person replaces it,
@@ -131,6 +133,10 @@ pub struct PersonRecorded {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gestation_at_birth: Option<Gestation>,
+    /// Professionals: their role, organisation and how to reach them.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub professional: Option<Professional>,
     #[serde(default)]
     pub based_on: Vec<Uuid>,
 }
@@ -373,6 +379,14 @@ pub(crate) fn validate_person(p: &PersonRecorded, today: NaiveDate) -> Result<()
     optional("Language", &p.language, 100)?;
     if p.gestation_at_birth.is_some() && p.role != PersonRole::Infant {
         return Err(ValidationError::Rule { why: "gestation at birth is recorded for infants only" });
+    }
+    match (&p.professional, p.role) {
+        (Some(details), PersonRole::Professional) => validate_professional(details)?,
+        (None, PersonRole::Professional) => {
+            return Err(ValidationError::Rule { why: "say the professional's role (and organisation, if known)" })
+        }
+        (Some(_), _) => return Err(ValidationError::Rule { why: "role and organisation are recorded for professionals only" }),
+        (None, _) => {}
     }
     Ok(())
 }

@@ -227,6 +227,7 @@ fn people_change_by_replacing_what_was_seen_and_concurrent_changes_are_a_conflic
             language: None,
             interpreter_needed: false,
             gestation_at_birth: Some(Gestation::at_birth(32, 0).unwrap()),
+            professional: None,
             based_on,
         })
     };
@@ -381,6 +382,7 @@ fn a_missed_deadline_a_premature_baby_and_a_lone_worker_alert() {
             language: None,
             interpreter_needed: false,
             gestation_at_birth: Some(Gestation::at_birth(30, 0).unwrap()),
+            professional: None,
             based_on: vec![],
         })),
         a.write(case, 3, EventBody::PersonRecorded(PersonRecorded {
@@ -393,6 +395,7 @@ fn a_missed_deadline_a_premature_baby_and_a_lone_worker_alert() {
             language: Some("Polish".into()),
             interpreter_needed: true,
             gestation_at_birth: None,
+            professional: None,
             based_on: vec![],
         })),
         a.write(case, 4, EventBody::AlertRaised(AlertRaised { alert_id: Uuid::now_v7(), kind: AlertKind::Other, text: "Prefers afternoon visits.".into() })),

@@ -385,6 +385,7 @@ fn role_label(role: PersonRole) -> &'static str {
     match role {
         PersonRole::ParentOrCarer => "parent or carer",
         PersonRole::Infant => "baby",
+        PersonRole::Professional => "professional involved",
     }
 }
 

@@ -162,6 +162,10 @@ pub struct PersonInput {
     #[ts(optional)]
     #[serde(default)]
     pub gestation_days: Option<u32>,
+    /// Professionals involved: their role and organisation (required for that role).
+    #[ts(optional)]
+    #[serde(default)]
+    pub professional: Option<casebook_domain::Professional>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -689,6 +693,7 @@ impl Store {
             language: text(input.language),
             interpreter_needed: input.interpreter_needed,
             gestation_at_birth,
+            professional: input.professional,
             based_on,
         });
         self.append_one(case_id, body)

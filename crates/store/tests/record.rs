@@ -81,6 +81,7 @@ fn person(name: &str) -> PersonInput {
         interpreter_needed: true,
         gestation_weeks: Some(32),
         gestation_days: Some(4),
+        professional: None,
     }
 }
 
@@ -571,4 +572,47 @@ fn a_teams_own_profiles_and_bank_holidays_are_read_from_the_data_directory() {
     std::fs::write(dir.path().join("bank-holidays.json"), "{").unwrap();
     assert!(store.working_days().is_working_day(day("2026-11-26")), "an unreadable list is ignored");
     assert!(store.working_days_problem().unwrap().contains("the shipped list is used"));
+}
+
+/// Professionals involved with the family are people on the case too, with their role and
+/// organisation; the role is required for them and refused for anyone else.
+#[test]
+fn professionals_involved_are_recorded_with_their_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let case = store.open_case(family("Testfamily-Professionals")).unwrap().case_id;
+    let health_visitor = casebook_domain::Professional {
+        name: "Fictional Health Visitor".into(),
+        role: casebook_domain::ReferrerRole::HealthVisitor,
+        organisation: Some("Example Health Centre".into()),
+        phone: Some("01234 000002".into()),
+        email: None,
+    };
+    let input = PersonInput {
+        role: PersonRole::Professional,
+        name: "Fictional Health Visitor".into(),
+        date_of_birth: None,
+        nhs_number: None,
+        language: None,
+        interpreter_needed: false,
+        gestation_weeks: None,
+        gestation_days: None,
+        professional: Some(health_visitor.clone()),
+        ..person("x")
+    };
+    let state = store.record_person(case, input.clone()).unwrap();
+    let header = casebook_domain::CaseHeader::of(&state, day("2026-11-24"));
+    let line = header.people.iter().find(|p| p.name == "Fictional Health Visitor").unwrap();
+    assert_eq!(line.role, "Health visitor, Example Health Centre");
+    assert_eq!(line.language.as_deref(), Some("01234 000002"), "how to reach them");
+
+    let before = store.outbox_len().unwrap();
+    let err = store.record_person(case, PersonInput { professional: None, ..input.clone() }).unwrap_err().to_string();
+    assert!(err.contains("professional's role"), "{err}");
+    let err = store
+        .record_person(case, PersonInput { role: PersonRole::ParentOrCarer, gestation_weeks: None, ..input })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("for professionals only"), "{err}");
+    assert_eq!(store.outbox_len().unwrap(), before, "nothing written on refusal");
 }
