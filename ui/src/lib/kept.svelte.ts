@@ -3,12 +3,20 @@
 import { untrack } from "svelte";
 import { keepForm } from "./api";
 
-export function keptWhileOpen<T>(form: string, isOpen: () => boolean, get: () => T, set: (fields: T) => void) {
-  const kept = keepForm<T>(form);
+export function keptWhileOpen<T>(
+  form: string | (() => string),
+  isOpen: () => boolean,
+  get: () => T,
+  set: (fields: T) => void,
+) {
+  // A form whose name depends on what it is opened for (a person's id) is named afresh each time.
+  const name = () => (typeof form === "string" ? form : untrack(form));
+  let kept = keepForm<T>(name());
   let keeping = false;
   let restoredAt: string | null = $state(null);
   $effect(() => {
     if (isOpen()) {
+      kept = keepForm<T>(name());
       keeping = false;
       restoredAt = null;
       void kept.restore().then((r) => {
