@@ -163,19 +163,9 @@ enum ReferralCommand {
 
 #[derive(Args)]
 struct ReferralAdd {
-    #[arg(long)]
-    family_name: String,
-    /// The parent or carer's name.
-    #[arg(long)]
-    parent: Option<String>,
-    /// Estimated due date, when the parent is pregnant (YYYY-MM-DD).
-    #[arg(long, conflicts_with = "infant_dob")]
-    due_date: Option<String>,
-    /// The baby's date of birth (YYYY-MM-DD).
-    #[arg(long)]
-    infant_dob: Option<String>,
-    #[arg(long, requires = "infant_dob")]
-    infant_name: Option<String>,
+    /// The family, as for `case new`.
+    #[command(flatten)]
+    family: NewCase,
     /// The day the referral was received (YYYY-MM-DD).
     #[arg(long)]
     received: String,
@@ -689,11 +679,11 @@ fn run(cli: Cli) -> CliResult<()> {
                 .map(|x| choice(x, "reason for referral", &ReferralReason::ALL, kebab))
                 .collect::<CliResult<Vec<_>>>()?;
             let input = ReferralInput {
-                family_name: r.family_name.clone(),
-                parent_name: r.parent.clone(),
-                due_date: r.due_date.as_deref().map(|d| date(d, "due date")).transpose()?,
-                infant_name: r.infant_name.clone(),
-                infant_dob: r.infant_dob.as_deref().map(|d| date(d, "date of birth")).transpose()?,
+                family_name: r.family.family_name.clone(),
+                parent_name: r.family.parent.clone(),
+                due_date: r.family.due_date.as_deref().map(|d| date(d, "due date")).transpose()?,
+                infant_name: r.family.infant_name.clone(),
+                infant_dob: r.family.infant_dob.as_deref().map(|d| date(d, "date of birth")).transpose()?,
                 received_on: date(&r.received, "date received")?,
                 profile_id: r.service.clone(),
                 referrer: Professional {
