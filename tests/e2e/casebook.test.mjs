@@ -162,6 +162,22 @@ async function stopDriver() {
   }
 }
 
+/** Pull the plug: SIGKILL the app (no chance to save anything), then start it again and unlock. */
+async function killAppAndUnlock() {
+  const pids = appPids(driver.pid);
+  assert.ok(pids.length > 0, "found the app's process");
+  for (const pid of pids) process.kill(pid, "SIGKILL");
+  try {
+    await session.delete();
+  } catch {
+    /* the window is gone */
+  }
+  await newSession();
+  await session.waitForText("Casebook is locked");
+  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
+  await session.waitForText("Your caseload", 30_000);
+}
+
 before(async () => {
   assert.ok(existsSync(APP), `The app is not built at ${APP}: run scripts/test.sh (tauri build --debug --no-bundle).`);
   assert.ok(existsSync(DRIVER), `tauri-driver is not installed at ${DRIVER}: run scripts/setup.sh.`);
@@ -345,18 +361,7 @@ step("a draft survives the app being killed", async () => {
   await (await session.waitForElement("#note-text")).type(DRAFT);
   await new Promise((r) => setTimeout(r, 2500));
   await screenshot("draft-before-kill");
-  const pids = appPids(driver.pid);
-  assert.ok(pids.length > 0, "found the app's process");
-  for (const pid of pids) process.kill(pid, "SIGKILL");
-  try {
-    await session.delete();
-  } catch {
-    /* the window is gone */
-  }
-  await newSession();
-  await session.waitForText("Casebook is locked");
-  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
-  await session.waitForText("Your caseload", 30_000);
+  await killAppAndUnlock();
   await (await button(FAMILY)).click();
   await session.waitForText("Your unsigned drafts");
   assert.ok((await session.bodyText()).includes(DRAFT.slice(0, 60)));
@@ -821,16 +826,7 @@ step("record: a half-typed referral survives the app being killed", async () => 
   await type("#rf-family", "Halfwayfamily-E2E");
   await type("#rf-ref-name", "Fictional Health Visitor");
   await new Promise((r) => setTimeout(r, 2000));
-  for (const pid of appPids(driver.pid)) process.kill(pid, "SIGKILL");
-  try {
-    await session.delete();
-  } catch {
-    /* the window is gone */
-  }
-  await newSession();
-  await session.waitForText("Casebook is locked");
-  await type("#unlock-passphrase", PASSPHRASE + KEYS.ENTER);
-  await session.waitForText("Your caseload", 30_000);
+  await killAppAndUnlock();
   await (await button("New referral")).click();
   await session.waitForText("This is the referral you were typing");
   assert.equal(await (await session.waitForElement("#rf-family")).property("value"), "Halfwayfamily-E2E");
@@ -838,4 +834,51 @@ step("record: a half-typed referral survives the app being killed", async () => 
   await screenshot("referral-restored");
   await (await button("Start again with an empty form")).click();
   await session.waitFor("the form to empty", async () => (await (await session.find("#rf-family")).property("value")) === "");
+});
+
+step("record: a half-typed task, details change and risk review survive the app being killed", async () => {
+  await (await button("Caseload")).click();
+  await (await button(REFERRAL_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+  await type("#tk-title", "Fictional: letter to the GP about the discharge");
+  await setValue("#tk-kind", "call", "change");
+  await (await button("Edit details")).click();
+  await type("#detail-input-address", "1 Example Row, Fictional Town");
+  await (await button("Review risk")).click();
+  await type("#rk-summary", "Fictional: no new concerns; partner now at home in the evenings.");
+  await new Promise((r) => setTimeout(r, 2000));
+  await screenshot("case-forms-before-kill");
+  await killAppAndUnlock();
+
+  await (await button(REFERRAL_FAMILY)).click();
+  await session.waitFor("the task to come back", async () => (await (await session.find("#tk-title")).property("value")) === "Fictional: letter to the GP about the discharge");
+  assert.equal(await (await session.find("#tk-kind")).property("value"), "call");
+  await (await button("Edit details")).click();
+  await session.waitFor("the address to come back", async () => (await (await session.find("#detail-input-address")).property("value")) === "1 Example Row, Fictional Town");
+  await (await button("Review risk")).click();
+  await session.waitForText("What you were typing, kept on this laptop at");
+  assert.equal(await (await session.find("#rk-summary")).property("value"), "Fictional: no new concerns; partner now at home in the evenings.");
+  await screenshot("risk-review-restored");
+  await (await button("Save risk review", "//dialog")).click();
+  await session.waitForText("Risk review saved.");
+  await (await button("Save details")).click();
+  await session.waitForText("Details saved.");
+  assert.equal(await (await session.find("[data-testid=detail-address]")).text(), "1 Example Row, Fictional Town");
+  await (await button("Add task")).click();
+  await session.waitForText("Task added.");
+  assert.match(await session.bodyText(), /Fictional: letter to the GP about the discharge, due /);
+  assert.equal(await (await session.find("#tk-title")).property("value"), "");
+
+  // Saved forms are forgotten: after another crash nothing comes back.
+  await new Promise((r) => setTimeout(r, 1500));
+  await killAppAndUnlock();
+  await (await button(REFERRAL_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await (await session.find("#tk-title")).property("value"), "");
+  await (await button("Review risk")).click();
+  await session.waitForElement("#rk-summary");
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.doesNotMatch(await session.bodyText(), /What you were typing, kept on this laptop/);
+  assert.equal(await (await session.find("#rk-summary")).property("value"), "");
 });

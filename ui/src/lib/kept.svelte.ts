@@ -43,6 +43,9 @@ export function keptWhileOpen<T>(
       keeping = false;
       restoredAt = null;
       await kept.done();
+      // A form that stays on screen (the one-line task field) goes on keeping what is typed next;
+      // the emptied fields themselves are not worth keeping, so only a later change is saved.
+      if (untrack(isOpen)) keeping = true;
     },
   };
 }
