@@ -836,9 +836,20 @@ step("record: a half-typed referral survives the app being killed", async () => 
   await session.waitFor("the form to empty", async () => (await (await session.find("#rf-family")).property("value")) === "");
 });
 
+/** The discharged family is left out of the everyday caseload: show discharged families, open it. */
+async function openDischargedFamily() {
+  await session.waitForText("Your caseload");
+  const line = await session.waitForElement("[data-testid=discharged-hidden]");
+  assert.match(await line.text(), /^1 discharged family is not shown\./);
+  const listed = await session.findAll(`//button[normalize-space()=${JSON.stringify(REFERRAL_FAMILY)}]`);
+  assert.equal(listed.length, 0, "the discharged family is not in the everyday list");
+  await (await button("Show them")).click();
+  await (await button(REFERRAL_FAMILY)).click();
+}
+
 step("record: a half-typed task, details change and risk review survive the app being killed", async () => {
   await (await button("Caseload")).click();
-  await (await button(REFERRAL_FAMILY)).click();
+  await openDischargedFamily();
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
   await type("#tk-title", "Fictional: letter to the GP about the discharge");
   await setValue("#tk-kind", "call", "change");
@@ -850,7 +861,7 @@ step("record: a half-typed task, details change and risk review survive the app 
   await screenshot("case-forms-before-kill");
   await killAppAndUnlock();
 
-  await (await button(REFERRAL_FAMILY)).click();
+  await openDischargedFamily();
   await session.waitFor("the task to come back", async () => (await (await session.find("#tk-title")).property("value")) === "Fictional: letter to the GP about the discharge");
   assert.equal(await (await session.find("#tk-kind")).property("value"), "call");
   await (await button("Edit details")).click();
@@ -872,7 +883,7 @@ step("record: a half-typed task, details change and risk review survive the app 
   // Saved forms are forgotten: after another crash nothing comes back.
   await new Promise((r) => setTimeout(r, 1500));
   await killAppAndUnlock();
-  await (await button(REFERRAL_FAMILY)).click();
+  await openDischargedFamily();
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await (await session.find("#tk-title")).property("value"), "");
