@@ -5,7 +5,7 @@
 use casebook_domain::{
     AlertKind, CaseHeader, CaseState, DischargeReason, MeasureEntry, ReferralStatus, ServiceProfile, TaskKind, Vocabulary,
 };
-use casebook_measures::{Form, Goal, GoalsScored, MeasureKind, Scored};
+use casebook_measures::{Form, Goal, GoalsScored, MeasureKind, SoFar};
 use casebook_store::{
     CaseSummary, CaseView, ConsultationInput, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput,
     RiskInput, TodayView,
@@ -25,8 +25,8 @@ pub struct CasePage {
     #[serde(flatten)]
     pub view: CaseView,
     pub header: CaseHeader,
-    /// The crisis route of the service the referral came to (or the first shipped profile with
-    /// one), for the risk prompt.
+    /// The crisis route of the service the referral came to, for the risk prompt (`None`: that
+    /// service has not set one, or the case has no referral; the prompt says so).
     pub crisis_route: Option<casebook_domain::CrisisRoute>,
     /// The clinicians the case is allocated to, as the central store said at the last sync.
     pub allocated_to: Option<Vec<String>>,
@@ -37,12 +37,8 @@ fn today() -> NaiveDate {
 }
 
 fn crisis_route(profiles: &[ServiceProfile], state: &CaseState) -> Option<casebook_domain::CrisisRoute> {
-    let wanted = state.record.referral.as_ref().map(|r| r.details.profile_id.as_str());
-    profiles
-        .iter()
-        .find(|p| Some(p.id.as_str()) == wanted && p.crisis_route.is_some())
-        .or_else(|| profiles.iter().find(|p| p.crisis_route.is_some()))
-        .and_then(|p| p.crisis_route.clone())
+    let referred_to = state.record.referral.as_ref().map(|r| r.details.profile_id.as_str());
+    ServiceProfile::crisis_route_for(profiles, referred_to).cloned()
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -111,8 +107,8 @@ pub async fn measure_form(kind: MeasureKind) -> Result<Form, String> {
 /// Scores as the clinician answers, before anything is saved. An incomplete form is not an
 /// error worth a sentence: it simply has no score yet.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn score_measure(kind: MeasureKind, items: Vec<u8>) -> Result<Scored, String> {
-    casebook_measures::score(kind, &items).map_err(|e| e.to_string())
+pub async fn score_measure(kind: MeasureKind, answers: Vec<Option<u8>>) -> Result<SoFar, String> {
+    casebook_measures::score_so_far(kind, &answers).map_err(|e| e.to_string())
 }
 
 #[tauri::command(rename_all = "snake_case")]

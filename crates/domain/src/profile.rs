@@ -165,6 +165,14 @@ impl ServiceProfile {
         self.first_contact_working_days.map(|days| calendar.add_working_days(received, days))
     }
 
+    /// The crisis route to show for a family: the route of the service their referral came to.
+    /// `None` when the case has no referral or that service has not set a route, and the window
+    /// says so. Never another service's route: a Sefton family must not be given Wigan's number.
+    pub fn crisis_route_for<'a>(profiles: &'a [ServiceProfile], referred_to: Option<&str>) -> Option<&'a CrisisRoute> {
+        let id = referred_to?;
+        profiles.iter().find(|p| p.id == id)?.crisis_route.as_ref()
+    }
+
     /// The profiles that ship with Casebook: Sefton BABS and Wigan BABS.
     pub fn shipped() -> Vec<ServiceProfile> {
         SHIPPED.iter().map(|json| ServiceProfile::from_json(json).expect("shipped profiles are valid")).collect()

@@ -328,3 +328,17 @@ fn first_contact_deadlines_count_working_days_across_easter_and_christmas() {
     // Sefton sets no target of its own: the team's.
     assert_eq!(sefton().first_contact_deadline(d("2026-11-16"), &calendar), None);
 }
+
+#[test]
+fn a_family_is_given_only_their_own_services_crisis_route() {
+    let shipped = ServiceProfile::shipped();
+    // Wigan's route is Wigan's.
+    let wigan_route = ServiceProfile::crisis_route_for(&shipped, Some("wigan-babs")).expect("Wigan sets a route");
+    assert_eq!(wigan_route.phone, "01942 764 467");
+    // Sefton has not set one: nothing, and certainly not Wigan's number.
+    assert_eq!(ServiceProfile::crisis_route_for(&shipped, Some("sefton-babs")), None);
+    // A case opened without a referral does not know its service.
+    assert_eq!(ServiceProfile::crisis_route_for(&shipped, None), None);
+    // A referral to a service this laptop does not know (a profile file removed since).
+    assert_eq!(ServiceProfile::crisis_route_for(&shipped, Some("somewhere-else")), None);
+}

@@ -9,8 +9,8 @@ import type { Draft } from "./Draft";
  */
 export type CasePage = { header: CaseHeader, 
 /**
- * The crisis route of the service the referral came to (or the first shipped profile with
- * one), for the risk prompt.
+ * The crisis route of the service the referral came to, for the risk prompt (`None`: that
+ * service has not set one, or the case has no referral; the prompt says so).
  */
 crisis_route: CrisisRoute | null, 
 /**
