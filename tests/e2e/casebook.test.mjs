@@ -720,17 +720,25 @@ step("record: record a home visit with a session record", async () => {
   assert.match(await session.bodyText(), /Home visit — Attended/);
 });
 
-async function scoreEpds(items, timePoint) {
+async function scoreEpds(items, timePoint, beforeTheRest = async () => {}) {
   await (await button("Score a measure")).click();
   await session.waitForText("Score a measure");
   await setValue("#ms-kind", "epds", "change");
   await setValue("#ms-point", timePoint, "change");
   await session.waitForElement("input[name=ms-item-10]");
-  for (const [i, v] of items.entries()) await choose(`input[name=ms-item-${i + 1}][value="${v}"]`);
+  // Item 10 first, as a parent may answer the hardest question out of order.
+  await choose(`input[name=ms-item-10][value="${items[9]}"]`);
+  await beforeTheRest();
+  for (const [i, v] of items.slice(0, 9).entries()) await choose(`input[name=ms-item-${i + 1}][value="${v}"]`);
 }
 
 step("record: score an EPDS with item 10 above zero and see the risk prompt with the crisis route", async () => {
-  await scoreEpds([1, 1, 1, 1, 1, 1, 1, 1, 1, 2], "baseline");
+  await scoreEpds([1, 1, 1, 1, 1, 1, 1, 1, 1, 2], "baseline", async () => {
+    // The prompt comes the moment item 10 is answered, with nine items still to go.
+    const early = await (await session.waitForElement("//dialog//*[@data-testid='risk-prompt']")).text();
+    assert.match(early, /EPDS item 10 scored 2/);
+    assert.match(await (await session.find("[data-testid=measure-score]")).text(), /So far 2\s+\(9 of 10 items still to answer\)/);
+  });
   await session.waitFor("the score", async () => /11\s+of 30 — Possible depression/i.test(await (await session.find("[data-testid=measure-score]")).text()), 10_000);
   const prompt = await (await session.waitForElement("//dialog//*[@data-testid='risk-prompt']")).text();
   assert.match(prompt, /EPDS item 10 scored 2/);

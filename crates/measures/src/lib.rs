@@ -38,6 +38,6 @@ pub use goals::{
 pub use kind::{MeasureKind, TimePoint};
 pub use parse::parse_items;
 pub use score::{
-    band_for, bands, change, item_count, max_total, reliable_change_threshold, score, Band,
-    BandRange, Change, ChangeDirection, RiskFlag, Scored,
+    band_for, bands, change, item_count, max_total, reliable_change_threshold, score, score_so_far, Band,
+    BandRange, Change, ChangeDirection, RiskFlag, Scored, SoFar,
 };

@@ -161,23 +161,7 @@ pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
         })
         .sum();
 
-    let risk_flags = s
-        .risk_item
-        .and_then(|n| {
-            let value = items[usize::from(n) - 1];
-            (value >= 1).then(|| RiskFlag {
-                item: n,
-                value,
-                message: format!(
-                    "{} item {n} scored {value}: the parent reports {}. Follow the service's risk \
-                     procedure and crisis route.",
-                    kind.label(),
-                    s.risk_meaning
-                ),
-            })
-        })
-        .into_iter()
-        .collect();
+    let risk_flags = risk_flag(kind, s, |n| Some(items[usize::from(n) - 1])).into_iter().collect();
 
     Ok(Scored {
         kind,
@@ -186,6 +170,69 @@ pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
         max: s.max_total(),
         band: band_of(s, total),
         risk_flags,
+    })
+}
+
+/// The risk item's flag when it is answered above zero (`answer` gives an item's raw answer).
+fn risk_flag(kind: MeasureKind, s: &Spec, answer: impl Fn(u8) -> Option<u8>) -> Option<RiskFlag> {
+    let n = s.risk_item?;
+    let value = answer(n)?;
+    (value >= 1).then(|| RiskFlag {
+        item: n,
+        value,
+        message: format!(
+            "{} item {n} scored {value}: the parent reports {}. Follow the service's risk procedure \
+             and crisis route.",
+            kind.label(),
+            s.risk_meaning
+        ),
+    })
+}
+
+/// A questionnaire part-way through, as the clinician fills it in with the parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SoFar {
+    pub kind: MeasureKind,
+    pub answered: u8,
+    pub items: u8,
+    /// The total of the answered items (reversed items reversed), out of `max`.
+    pub total_so_far: u8,
+    pub max: u8,
+    /// The risk item's flag as soon as it is answered above zero, whatever else is unanswered:
+    /// that is the moment the clinician needs the crisis route, not after the last item.
+    pub risk_flags: Vec<RiskFlag>,
+    /// The full score once every item is answered.
+    pub scored: Option<Scored>,
+}
+
+/// Scores what is answered so far (`None` = not answered yet). The same checks as [`score`]:
+/// the right number of items, each within range.
+pub fn score_so_far(kind: MeasureKind, answers: &[Option<u8>]) -> Result<SoFar, MeasureError> {
+    let s = questionnaire(kind)?;
+    if answers.len() != usize::from(s.items) {
+        return Err(MeasureError::WrongItemCount { kind, expected: s.items.into(), got: answers.len() });
+    }
+    if let Some((i, value)) = answers.iter().enumerate().find_map(|(i, v)| v.filter(|&v| v > s.item_max).map(|v| (i, v))) {
+        return Err(MeasureError::ItemOutOfRange { kind, item: i as u8 + 1, value, max: s.item_max });
+    }
+    let total_so_far = answers
+        .iter()
+        .zip(1u8..)
+        .filter_map(|(a, n)| a.map(|raw| if s.reversed.contains(&n) { s.item_max - raw } else { raw }))
+        .sum();
+    let scored = match answers.iter().copied().collect::<Option<Vec<u8>>>() {
+        Some(items) => Some(score(kind, &items)?),
+        None => None,
+    };
+    Ok(SoFar {
+        kind,
+        answered: answers.iter().filter(|a| a.is_some()).count() as u8,
+        items: s.items,
+        total_so_far,
+        max: s.max_total(),
+        risk_flags: risk_flag(kind, s, |n| answers[usize::from(n) - 1]).into_iter().collect(),
+        scored,
     })
 }
 

@@ -36,7 +36,7 @@ import type { ReferralCheck } from "../bindings/ReferralCheck";
 import type { ReferralInput } from "../bindings/ReferralInput";
 import type { ReferralStatus } from "../bindings/ReferralStatus";
 import type { RiskInput } from "../bindings/RiskInput";
-import type { Scored } from "../bindings/Scored";
+import type { SoFar } from "../bindings/SoFar";
 import type { ServiceProfile } from "../bindings/ServiceProfile";
 import type { TaskKind } from "../bindings/TaskKind";
 import type { TodayView } from "../bindings/TodayView";
@@ -90,7 +90,8 @@ export const api = {
   recordPerson: (case_id: string, input: PersonInput) => invoke<void>("record_person", { case_id, input }),
   planContact: (case_id: string, input: PlanInput) => invoke<void>("plan_contact", { case_id, input }),
   measureForm: (kind: MeasureKind) => invoke<Form>("measure_form", { kind }),
-  scoreMeasure: (kind: MeasureKind, items: number[]) => invoke<Scored>("score_measure", { kind, items }),
+  /** Scores what is answered so far (null = not yet): the risk flag comes the moment its item is answered. */
+  scoreMeasure: (kind: MeasureKind, answers: (number | null)[]) => invoke<SoFar>("score_measure", { kind, answers }),
   checkGoals: (goals: Goal[]) => invoke<GoalsScored>("check_goals", { goals }),
   recordMeasure: (case_id: string, input: MeasureInput) => invoke<MeasureEntry>("record_measure", { case_id, input }),
   assessRisk: (case_id: string, input: RiskInput) => invoke<void>("assess_risk", { case_id, input }),
