@@ -100,7 +100,7 @@ fn login_sync_and_status_from_the_command_line() {
 /// the next sync completes, and the laptop holds every event exactly once.
 #[test]
 fn a_sync_killed_mid_pull_resumes_without_gaps_or_doubles() {
-    use casebook_domain::{CaseOpened, EventBody, EventDraft, Hlc, HybridClock, NoteSigned};
+    use casebook_domain::{testing::Laptop, CaseOpened, EventBody, NoteSigned};
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let central_dir = tempfile::tempdir().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -113,14 +113,9 @@ fn a_sync_killed_mid_pull_resumes_without_gaps_or_doubles() {
         storage.add_user("lead.one", "Test Team", Role::Lead, &hash).await.unwrap();
         // A colleague's two years of work: 40 cases, 6,000 events, stored straight into the central store.
         let author = storage.user("clin.one").await.unwrap().unwrap();
-        let device = uuid::Uuid::new_v4();
-        let mut clock = HybridClock::new(Hlc::ZERO, casebook_domain::DEFAULT_MAX_DRIFT_MS);
-        let mut seq = 0;
+        let mut laptop = Laptop::new("clin.one");
         let now = chrono::Utc::now();
-        let mut event = |case_id, body| {
-            seq += 1;
-            EventDraft { id: uuid::Uuid::now_v7(), case_id, author: "clin.one".into(), device_id: device, device_seq: seq, hlc: clock.tick(now.timestamp_millis() as u64), recorded_at: now, body }.seal()
-        };
+        let mut event = |case_id, body| laptop.write_at(case_id, now.timestamp_millis() as u64, body);
         for c in 0..40 {
             let case = uuid::Uuid::now_v7();
             let mut batch = vec![event(case, EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-K{c}"), parent: None, due_date: None, infant: None }))];

@@ -444,39 +444,8 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
 mod tests {
     use super::*;
     use crate::event::*;
+    use crate::testing::Laptop;
     use proptest::prelude::*;
-
-    struct Writer {
-        device: Uuid,
-        seq: u64,
-        clock: crate::clock::HybridClock,
-        author: String,
-    }
-
-    impl Writer {
-        fn new(author: &str) -> Self {
-            Writer {
-                device: Uuid::new_v4(),
-                seq: 0,
-                clock: crate::clock::HybridClock::new(Hlc::ZERO, crate::clock::DEFAULT_MAX_DRIFT_MS),
-                author: author.into(),
-            }
-        }
-        fn write(&mut self, case_id: Uuid, wall_ms: u64, body: EventBody) -> Event {
-            self.seq += 1;
-            EventDraft {
-                id: Uuid::now_v7(),
-                case_id,
-                author: self.author.clone(),
-                device_id: self.device,
-                device_seq: self.seq,
-                hlc: self.clock.tick(wall_ms),
-                recorded_at: DateTime::from_timestamp_millis(wall_ms as i64).unwrap(),
-                body,
-            }
-            .seal()
-        }
-    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -486,12 +455,12 @@ mod tests {
 
     fn story() -> (Uuid, Vec<Event>) {
         let case = Uuid::now_v7();
-        let mut a = Writer::new("clinician.one");
-        let mut b = Writer::new("clinician.two");
+        let mut a = Laptop::new("clinician.one");
+        let mut b = Laptop::new("clinician.two");
         let note = Uuid::now_v7();
         let contact = Uuid::now_v7();
         let events = vec![
-            a.write(
+            a.write_at(
                 case,
                 T0,
                 EventBody::CaseOpened(CaseOpened {
@@ -501,7 +470,7 @@ mod tests {
                     infant: None,
                 }),
             ),
-            a.write(
+            a.write_at(
                 case,
                 T0 + 10,
                 EventBody::ContactRecorded(ContactRecorded {
@@ -516,12 +485,12 @@ mod tests {
                     interventions: vec![],
                 }),
             ),
-            a.write(
+            a.write_at(
                 case,
                 T0 + 20,
                 EventBody::NoteDrafted(NoteDrafted { note_id: note, contact_id: Some(contact), occurred_on: day("2026-11-20") }),
             ),
-            a.write(
+            a.write_at(
                 case,
                 T0 + 30,
                 EventBody::NoteSigned(NoteSigned {
@@ -531,7 +500,7 @@ mod tests {
                     text: "Fictional session record.".into(),
                 }),
             ),
-            b.write(
+            b.write_at(
                 case,
                 T0 + 40,
                 EventBody::AddendumAdded(AddendumAdded {
@@ -572,8 +541,8 @@ mod tests {
             EventBody::NoteSigned(n) => n.note_id,
             _ => unreachable!(),
         };
-        let mut forger = Writer::new("clinician.one");
-        events.push(forger.write(
+        let mut forger = Laptop::new("clinician.one");
+        events.push(forger.write_at(
             case,
             T0 + 50,
             EventBody::NoteSigned(NoteSigned {
@@ -606,8 +575,8 @@ mod tests {
             _ => unreachable!(),
         };
         // Two days behind the note's clock: the addendum sorts before the note it corrects.
-        let mut slow = Writer::new("clinician.slow");
-        events.push(slow.write(
+        let mut slow = Laptop::new("clinician.slow");
+        events.push(slow.write_at(
             case,
             T0 - 172_800_000,
             EventBody::AddendumAdded(AddendumAdded {
@@ -642,14 +611,14 @@ mod tests {
             let (case, mut events) = story();
             // More notes and addenda from other devices whose clocks are skewed by up to two days
             // either way.
-            let mut writers: Vec<Writer> = (0..extra_writers).map(|i| Writer::new(&format!("clinician.{i}"))).collect();
+            let mut writers: Vec<Laptop> = (0..extra_writers).map(|i| Laptop::new(&format!("clinician.{i}"))).collect();
             for (i, w) in writers.iter_mut().enumerate() {
                 let wall = (T0 as i64 + skews[i]) as u64;
                 let note = Uuid::now_v7();
-                events.push(w.write(case, wall, EventBody::NoteSigned(NoteSigned {
+                events.push(w.write_at(case, wall, EventBody::NoteSigned(NoteSigned {
                     note_id: note, contact_id: None, occurred_on: day("2026-11-21"), text: format!("Note {i}"),
                 })));
-                events.push(w.write(case, wall + 1, EventBody::AddendumAdded(AddendumAdded {
+                events.push(w.write_at(case, wall + 1, EventBody::AddendumAdded(AddendumAdded {
                     addendum_id: Uuid::now_v7(), note_id: note, reason: "Clarification".into(), text: "More".into(),
                 })));
             }
@@ -667,15 +636,15 @@ mod tests {
         }
     }
 
-    fn change(w: &mut Writer, case: Uuid, wall: u64, field: DetailField, value: &str, based_on: Vec<Uuid>) -> Event {
-        w.write(case, wall, EventBody::DetailChanged(DetailChanged { field, value: Some(value.into()), based_on }))
+    fn change(w: &mut Laptop, case: Uuid, wall: u64, field: DetailField, value: &str, based_on: Vec<Uuid>) -> Event {
+        w.write_at(case, wall, EventBody::DetailChanged(DetailChanged { field, value: Some(value.into()), based_on }))
     }
 
     #[test]
     fn concurrent_changes_keep_both_values_until_a_person_resolves() {
         let (case, mut events) = story();
-        let mut a = Writer::new("clinician.one");
-        let mut b = Writer::new("clinician.two");
+        let mut a = Laptop::new("clinician.one");
+        let mut b = Laptop::new("clinician.two");
         let first = change(&mut a, case, T0 + 100, DetailField::Phone, "01234 000001", vec![]);
         events.push(first.clone());
         let base = fold(case, &events).based_on(DetailField::Phone);
@@ -706,8 +675,8 @@ mod tests {
     #[test]
     fn the_same_value_typed_on_two_laptops_is_not_a_conflict() {
         let (case, mut events) = story();
-        let mut a = Writer::new("clinician.one");
-        let mut b = Writer::new("clinician.two");
+        let mut a = Laptop::new("clinician.one");
+        let mut b = Laptop::new("clinician.two");
         events.push(change(&mut a, case, T0 + 1, DetailField::Address, "1 Example Street", vec![]));
         events.push(change(&mut b, case, T0 + 2, DetailField::Address, "1 Example Street", vec![]));
         let s = fold(case, &events);
@@ -719,7 +688,7 @@ mod tests {
     fn renaming_the_family_changes_the_details_shown() {
         let (case, mut events) = story();
         let opened = events[0].id;
-        let mut a = Writer::new("clinician.one");
+        let mut a = Laptop::new("clinician.one");
         events.push(change(&mut a, case, T0 + 5, DetailField::FamilyName, "Testfamily-Renamed", vec![opened]));
         let s = fold(case, &events);
         assert_eq!(s.details.unwrap().family_name, "Testfamily-Renamed");
@@ -736,7 +705,7 @@ mod tests {
         ) {
             let (case, mut events) = story();
             let base = fold(case, &events).based_on(DetailField::Phone);
-            let mut ws: Vec<Writer> = (0..writers).map(|i| Writer::new(&format!("clinician.{i}"))).collect();
+            let mut ws: Vec<Laptop> = (0..writers).map(|i| Laptop::new(&format!("clinician.{i}"))).collect();
             for (i, w) in ws.iter_mut().enumerate() {
                 let wall = (T0 as i64 + skews[i]) as u64;
                 events.push(change(w, case, wall, DetailField::Phone, &format!("01234 56789{i}"), base.clone()));

@@ -8,6 +8,7 @@
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
+//! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
 pub mod age;
@@ -18,6 +19,8 @@ pub mod header;
 pub mod nhs_number;
 pub mod profile;
 pub mod record;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod vocab;
 
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};

@@ -1,6 +1,7 @@
 //! A clearly fictional case with events of every kind goes in; a chronology and a subject access
 //! export come out, and (when `pdftotext` is installed) the PDF's text is read back.
 
+use casebook_domain::testing::Laptop;
 use casebook_domain::*;
 use casebook_export::{to_pdf, Block};
 use casebook_measures::{Goal, MeasureKind, TimePoint};
@@ -24,40 +25,17 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// One fictional laptop writing events for a case (as in crates/domain/tests/record.rs).
-struct Laptop {
-    author: String,
-    device: Uuid,
-    seq: u64,
-    clock: HybridClock,
+/// Writing as the shared fictional laptop does, `minutes` after T0, and checking first that the
+/// body is one the app would accept today.
+trait WriteChecked {
+    fn write(&mut self, case_id: Uuid, minutes: u64, body: EventBody) -> Event;
 }
 
-impl Laptop {
-    fn new(author: &str) -> Self {
-        Laptop {
-            author: author.into(),
-            device: Uuid::now_v7(),
-            seq: 0,
-            clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
-        }
-    }
-
+impl WriteChecked for Laptop {
     fn write(&mut self, case_id: Uuid, minutes: u64, body: EventBody) -> Event {
         body.validate(d(TODAY))
             .unwrap_or_else(|e| panic!("{} should be valid: {e}", body.kind()));
-        self.seq += 1;
-        let wall = T0 + minutes * 60_000;
-        EventDraft {
-            id: Uuid::now_v7(),
-            case_id,
-            author: self.author.clone(),
-            device_id: self.device,
-            device_seq: self.seq,
-            hlc: self.clock.tick(wall),
-            recorded_at: DateTime::<Utc>::from_timestamp_millis(wall as i64).unwrap(),
-            body,
-        }
-        .seal()
+        self.write_at(case_id, T0 + minutes * 60_000, body)
     }
 }
 

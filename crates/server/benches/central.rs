@@ -96,19 +96,6 @@ fn note_text(n: usize) -> String {
     text.trim_end().to_string()
 }
 
-/// A laptop that never signs in: the bare-storage ceiling writes its events straight through the
-/// storage trait, so only a device id is needed.
-fn offline_laptop(username: &str) -> Laptop {
-    Laptop {
-        username: username.into(),
-        device_id: Uuid::new_v4(),
-        device_secret: String::new(),
-        token: String::new(),
-        seq: 0,
-        clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
-    }
-}
-
 /// `batches` batches of `BATCH` events: the first opens the clinician's `CASES_EACH` cases, the
 /// rest are signed notes spread round-robin over them.
 fn make_batches(laptop: &mut Laptop, batches: usize) -> Vec<Vec<Event>> {
@@ -119,7 +106,7 @@ fn make_batches(laptop: &mut Laptop, batches: usize) -> Vec<Vec<Event>> {
         let mut batch = Vec::with_capacity(BATCH);
         if b == 0 {
             for c in 0..CASES_EACH {
-                let (case_id, e) = laptop.open_case(&format!("Bench Family {} {c}", laptop.username));
+                let (case_id, e) = laptop.open_case(&format!("Bench Family {} {c}", laptop.username()));
                 cases.push(case_id);
                 batch.push(e);
             }
@@ -281,7 +268,7 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
     for i in 1..=WRITERS {
         let name = format!("ceiling.{i}");
         let user: UserRecord = h.storage.user(&name).await.unwrap().expect("the ceiling user");
-        let mut laptop = offline_laptop(&name);
+        let mut laptop = Laptop::offline(&name);
         writers.push((user, make_batches(&mut laptop, BATCHES_EACH)));
     }
     let started = Instant::now();
@@ -366,7 +353,7 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
     // co-worked with the next clinician in the team; every laptop then catches up.
     let mut caseloads = Vec::with_capacity(CLINICIANS);
     for laptop in laptops.iter_mut() {
-        let opened: Vec<(Uuid, Event)> = (0..DAY_CASES).map(|c| laptop.open_case(&format!("Day Family {} {c}", laptop.username))).collect();
+        let opened: Vec<(Uuid, Event)> = (0..DAY_CASES).map(|c| laptop.open_case(&format!("Day Family {} {c}", laptop.username()))).collect();
         let events: Vec<Event> = opened.iter().map(|(_, e)| e.clone()).collect();
         let resp = h.push(laptop, &events).await;
         assert!(resp.results.iter().all(|r| r.stored_now));
@@ -374,7 +361,7 @@ async fn run(backend_name: &str, backend: Backend) -> Vec<Row> {
     }
     for (i, caseload) in caseloads.iter().enumerate() {
         let colleague = (i / TEAM_SIZE) * TEAM_SIZE + (i + 1) % TEAM_SIZE;
-        h.storage.allocate(caseload[0], &laptops[colleague].username).await.unwrap();
+        h.storage.allocate(caseload[0], laptops[colleague].username()).await.unwrap();
     }
     let mut cursors = Vec::with_capacity(CLINICIANS);
     for laptop in &laptops {

@@ -165,11 +165,11 @@ async fn revoked_device_is_refused_at_once(backend: Backend) {
     let mut a1 = h.login("clin.a1").await;
     let (_, opened) = a1.open_case("Testfamily-Revoked");
     h.push(&a1, &[opened]).await;
-    assert!(h.storage.revoke_device(a1.device_id, chrono::Utc::now()).await.unwrap());
+    assert!(h.storage.revoke_device(a1.device_id(), chrono::Utc::now()).await.unwrap());
     let (status, body) = error_body(h.get(&a1, "/v1/pull").await).await;
     assert_eq!((status, body.code.as_str()), (401, "device_revoked"));
     assert!(body.message.contains("will lock"), "{}", body.message);
-    let (status, body) = error_body(h.renew_token(a1.device_id, &a1.device_secret).await).await;
+    let (status, body) = error_body(h.renew_token(a1.device_id(), &a1.device_secret).await).await;
     assert_eq!((status, body.code.as_str()), (401, "device_revoked"));
     // The clinician's other laptops are unaffected.
     let other = h.login("clin.a1").await;
@@ -185,8 +185,8 @@ async fn expired_token_is_renewed_with_the_device_credential(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let (status, body) = error_body(h.get(&a1, "/v1/pull").await).await;
     assert_eq!((status, body.code.as_str()), (401, "token_expired"));
-    assert_eq!(h.renew_token(a1.device_id, &"0".repeat(64)).await.status(), 401);
-    let session: Session = h.renew_token(a1.device_id, &a1.device_secret).await.json().await.unwrap();
+    assert_eq!(h.renew_token(a1.device_id(), &"0".repeat(64)).await.status(), 401);
+    let session: Session = h.renew_token(a1.device_id(), &a1.device_secret).await.json().await.unwrap();
     a1.token = session.access_token;
     assert_eq!(h.get(&a1, "/v1/pull").await.status(), 200);
     assert_eq!(h.get(&a1, "/v1/pull").await.status(), 200);
@@ -242,7 +242,7 @@ async fn audit_records_reads_and_writes(backend: Backend) {
     assert!(actions.contains(&("clin.a1", "push")), "{actions:?}");
     assert!(actions.contains(&("lead.a", "pull")), "{actions:?}");
     let push = entries.iter().find(|e| e.action == "push").unwrap();
-    assert_eq!(push.device_id, Some(a1.device_id));
+    assert_eq!(push.device_id, Some(a1.device_id()));
     assert_eq!(push.detail, "wrote 2 events (0 already held)");
     // Reading the audit is itself audited.
     let again: Vec<AuditEntry> = h.get(&lead, &format!("/v1/cases/{case}/audit")).await.json().await.unwrap();
@@ -550,8 +550,8 @@ async fn allocations_list_who_holds_each_case(backend: Backend) {
     // Every read is audited, once per request, with no case named.
     let rows = audit_rows_of_no_case(&db, "allocations_read").await;
     assert_eq!(rows.len(), 8, "one row per successful read, none for the refusals: {rows:?}");
-    assert_eq!(rows[0], ("clin.a1".to_string(), Some(a1.device_id), "2 cases".to_string()));
-    assert_eq!(rows[4], ("lead.a".to_string(), Some(lead.device_id), "3 cases".to_string()));
+    assert_eq!(rows[0], ("clin.a1".to_string(), Some(a1.device_id()), "2 cases".to_string()));
+    assert_eq!(rows[4], ("lead.a".to_string(), Some(lead.device_id()), "3 cases".to_string()));
 }
 
 macro_rules! behaviour_suite {

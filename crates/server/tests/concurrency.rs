@@ -76,7 +76,7 @@ async fn pushers_and_pullers(backend: Backend, load: Duration) {
         .map(|(i, lead)| {
             let (h, pushing) = (h.clone(), pushing.clone());
             tokio::spawn(async move {
-                let who = format!("puller {i} ({})", lead.username);
+                let who = format!("puller {i} ({})", lead.username());
                 let mut feed = Feed { seen: HashSet::new(), last_seq: 0, cursor: Cursor::default(), pages: 0 };
                 // Mostly whole pages up to the newest event, where an event committed out of order
                 // would be skipped; now and then a small page, to move the cursor between events.

@@ -54,15 +54,7 @@ async fn login(client: &reqwest::Client, base: &str) -> Laptop {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let body: LoginResponse = resp.json().await.unwrap();
-    Laptop {
-        username: "clin.kill".into(),
-        device_id: body.device_id,
-        device_secret: body.device_secret,
-        token: body.session.access_token,
-        seq: 0,
-        clock: casebook_domain::HybridClock::new(casebook_domain::Hlc::ZERO, casebook_domain::DEFAULT_MAX_DRIFT_MS),
-    }
+    Laptop::signed_in("clin.kill", resp.json().await.unwrap())
 }
 
 async fn push(client: &reqwest::Client, base: &str, laptop: &Laptop, batch: &[casebook_domain::Event]) -> Result<PushResponse, String> {
@@ -121,7 +113,8 @@ async fn server_killed_mid_push_keeps_every_acknowledged_event_and_no_half_batch
             // Kill the server while this push is in flight.
             let (c, b, l, batch) = (client.clone(), base.clone(), laptop.token.clone(), batch.clone());
             let in_flight = tokio::spawn(async move {
-                let lap = Laptop { token: l, ..dummy() };
+                let mut lap = Laptop::offline("clin.kill");
+                lap.token = l;
                 push(&c, &b, &lap, &batch).await
             });
             tokio::time::sleep(Duration::from_millis(5 + (i as u64 * 7) % 40)).await;
@@ -165,18 +158,6 @@ async fn server_killed_mid_push_keeps_every_acknowledged_event_and_no_half_batch
     assert_eq!(unique.len(), batches.iter().map(Vec::len).sum::<usize>(), "every event is held once");
     server.kill().unwrap();
     server.wait().unwrap();
-    laptop.seq = 0;
-}
-
-fn dummy() -> Laptop {
-    Laptop {
-        username: String::new(),
-        device_id: uuid::Uuid::nil(),
-        device_secret: String::new(),
-        token: String::new(),
-        seq: 0,
-        clock: casebook_domain::HybridClock::new(casebook_domain::Hlc::ZERO, 0),
-    }
 }
 
 async fn pull_list(client: &reqwest::Client, base: &str, laptop: &Laptop) -> Vec<uuid::Uuid> {

@@ -7,28 +7,15 @@
 
 mod common;
 
-use casebook_domain::*;
 use casebook_protocol::*;
 use casebook_server::auth;
 use casebook_server::storage::postgres::PostgresStorage;
 use casebook_server::storage::{Storage, StorageError, UserRecord};
 use common::*;
 use std::sync::Arc;
-use uuid::Uuid;
 
 const ROUNDS: usize = 40;
 const RACERS: usize = 8;
-
-fn laptop(username: &str) -> Laptop {
-    Laptop {
-        username: username.into(),
-        device_id: Uuid::new_v4(),
-        device_secret: String::new(),
-        token: String::new(),
-        seq: 0,
-        clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
-    }
-}
 
 async fn storage() -> Arc<PostgresStorage> {
     let url = std::env::var("CASEBOOK_TEST_DATABASE_URL").expect("set CASEBOOK_TEST_DATABASE_URL (scripts/postgres.sh does)");
@@ -51,7 +38,7 @@ async fn user(s: &PostgresStorage, name: &str) -> UserRecord {
 async fn the_same_batch_raced_is_stored_once_with_one_answer() {
     let s = storage().await;
     let a1 = user(&s, "clin.a1").await;
-    let mut l = laptop("clin.a1");
+    let mut l = Laptop::offline("clin.a1");
     let first_latest = s.latest_seq().await.unwrap();
     for round in 0..ROUNDS {
         let (case, opened) = l.open_case(&format!("Testfamily-Race{round}"));
@@ -84,7 +71,7 @@ async fn the_same_batch_raced_is_stored_once_with_one_answer() {
 async fn a_new_case_raced_by_two_teams_belongs_to_one() {
     let s = storage().await;
     let (a1, b1) = (user(&s, "clin.a1").await, user(&s, "clin.b1").await);
-    let (mut la, mut lb) = (laptop("clin.a1"), laptop("clin.b1"));
+    let (mut la, mut lb) = (Laptop::offline("clin.a1"), Laptop::offline("clin.b1"));
     for round in 0..ROUNDS {
         // Both laptops claim the same new case id (as if both had opened it).
         let (case, opened_a) = la.open_case(&format!("Testfamily-Claim{round}"));

@@ -6,7 +6,6 @@
 
 mod common;
 
-use casebook_domain::*;
 use casebook_protocol::Role;
 use casebook_server::storage::{postgres::PostgresStorage, Storage, StorageError};
 use common::Laptop;
@@ -37,14 +36,7 @@ async fn migrate_is_idempotent_and_events_are_append_only() {
     one.add_team("Test Team A").await.unwrap();
     one.add_user("clin.a1", "Test Team A", Role::Clinician, "not a real hash").await.unwrap();
     let user = one.user("clin.a1").await.unwrap().unwrap();
-    let mut laptop = Laptop {
-        username: user.username.clone(),
-        device_id: Uuid::new_v4(),
-        device_secret: String::new(),
-        token: String::new(),
-        seq: 0,
-        clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
-    };
+    let mut laptop = Laptop::offline(&user.username);
     let (case, opened) = laptop.open_case("Testfamily-Schema");
     let note = laptop.note(case, "Fictional note");
     let stored = one.push(&user, &[opened, note]).await.unwrap();

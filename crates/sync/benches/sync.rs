@@ -8,7 +8,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use casebook_domain::{CaseOpened, EventBody, EventDraft, Hlc, HybridClock, NoteSigned};
+use casebook_domain::{testing::Laptop, CaseOpened, EventBody, NoteSigned};
 use casebook_protocol::Cursor;
 use casebook_store::{DraftInput, KdfParams, Store, StoreOptions, SystemClock};
 use casebook_sync::{login, sync};
@@ -38,23 +38,18 @@ fn words(i: usize) -> String {
 fn seed_history(c: &Central, cases: usize, events_per_case: usize) {
     c.runtime.block_on(async {
         let author = c.storage.user("clin.one").await.unwrap().unwrap();
-        let device = Uuid::new_v4();
-        let mut clock = HybridClock::new(Hlc::ZERO, casebook_domain::DEFAULT_MAX_DRIFT_MS);
+        let mut laptop = Laptop::new("clin.one");
         let now = chrono::Utc::now();
-        let mut seq = 0;
         for case_n in 0..cases {
             let case = Uuid::now_v7();
             let mut batch = Vec::with_capacity(events_per_case);
             for i in 0..events_per_case {
-                seq += 1;
                 let body = if i == 0 {
                     EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-B{case_n:02}"), parent: None, due_date: None, infant: None })
                 } else {
                     EventBody::NoteSigned(NoteSigned { note_id: Uuid::now_v7(), contact_id: None, occurred_on: now.date_naive(), text: words(i) })
                 };
-                batch.push(
-                    EventDraft { id: Uuid::now_v7(), case_id: case, author: "clin.one".into(), device_id: device, device_seq: seq, hlc: clock.tick(now.timestamp_millis() as u64), recorded_at: now, body }.seal(),
-                );
+                batch.push(laptop.write_at(case, now.timestamp_millis() as u64, body));
                 if batch.len() == 500 {
                     c.storage.push(&author, &batch).await.unwrap();
                     batch.clear();

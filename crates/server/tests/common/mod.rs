@@ -80,14 +80,12 @@ pub async fn seed_teams(h: &Harness) {
     h.storage.add_user("clin.b1", "Test Team B", Role::Clinician, &hash).await.unwrap();
 }
 
-/// A signed-in laptop: it writes events as its clinician would.
+/// A laptop as the server sees it: the sign-in's device credential and access token, and the
+/// shared fictional laptop that writes its clinician's events on the device the server registered.
 pub struct Laptop {
-    pub username: String,
-    pub device_id: Uuid,
     pub device_secret: String,
     pub token: String,
-    pub seq: u64,
-    pub clock: HybridClock,
+    writer: casebook_domain::testing::Laptop,
 }
 
 impl Harness {
@@ -100,15 +98,7 @@ impl Harness {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200, "login as {username}: {}", resp.text().await.unwrap());
-        let body: LoginResponse = resp.json().await.unwrap();
-        Laptop {
-            username: username.into(),
-            device_id: body.device_id,
-            device_secret: body.device_secret,
-            token: body.session.access_token,
-            seq: 0,
-            clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS),
-        }
+        Laptop::signed_in(username, resp.json().await.unwrap())
     }
 
     pub async fn push_raw(&self, laptop: &Laptop, body: serde_json::Value) -> reqwest::Response {
@@ -165,20 +155,32 @@ impl Harness {
 }
 
 impl Laptop {
-    pub fn event(&mut self, case_id: Uuid, body: EventBody) -> Event {
-        self.seq += 1;
-        let now = Utc::now();
-        EventDraft {
-            id: Uuid::now_v7(),
-            case_id,
-            author: self.username.clone(),
-            device_id: self.device_id,
-            device_seq: self.seq,
-            hlc: self.clock.tick(now.timestamp_millis() as u64),
-            recorded_at: now,
-            body,
+    /// The laptop `username` signed in on, as `POST /v1/login` answered.
+    pub fn signed_in(username: &str, login: LoginResponse) -> Self {
+        Laptop {
+            device_secret: login.device_secret,
+            token: login.session.access_token,
+            writer: casebook_domain::testing::Laptop::with_device(username, login.device_id),
         }
-        .seal()
+    }
+
+    /// A laptop that never signs in, for events written straight through the storage trait: only
+    /// its device id matters, and that is a fresh one.
+    pub fn offline(username: &str) -> Self {
+        Laptop { device_secret: String::new(), token: String::new(), writer: casebook_domain::testing::Laptop::new(username) }
+    }
+
+    pub fn username(&self) -> &str {
+        self.writer.author()
+    }
+
+    pub fn device_id(&self) -> Uuid {
+        self.writer.device_id()
+    }
+
+    /// An event written now.
+    pub fn event(&mut self, case_id: Uuid, body: EventBody) -> Event {
+        self.writer.write_at(case_id, Utc::now().timestamp_millis() as u64, body)
     }
 
     pub fn open_case(&mut self, family: &str) -> (Uuid, Event) {

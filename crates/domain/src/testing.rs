@@ -1,0 +1,103 @@
+//! Test support: one fictional laptop that writes sealed events.
+//!
+//! Tests and benches across the workspace (the domain's own, the reports, the central server, the
+//! command line and sync) need events written exactly as a clinician's laptop writes them: one
+//! author, one device, a device sequence counting up from 1, and a hybrid logical clock ticked for
+//! every event. This is that laptop, written once instead of copied into each test file.
+//!
+//! The caller passes the wall-clock time of each write, so the domain stays free of I/O: a test
+//! gives fixed instants, a bench that wants "now" reads the clock itself.
+//!
+//! Behind the `testing` cargo feature (off by default): only tests and benches turn it on, so no
+//! application or server build carries it.
+
+use crate::clock::{Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
+use crate::event::{Event, EventBody, EventDraft};
+use chrono::DateTime;
+use uuid::Uuid;
+
+/// One fictional laptop writing events as one clinician: its own device, sequence and clock.
+#[derive(Debug, Clone)]
+pub struct Laptop {
+    author: String,
+    device_id: Uuid,
+    seq: u64,
+    clock: HybridClock,
+}
+
+impl Laptop {
+    /// A new laptop for `author` with a fresh device id, nothing written yet and a clock at zero.
+    pub fn new(author: &str) -> Self {
+        Self::with_device(author, Uuid::now_v7())
+    }
+
+    /// A new laptop for `author` on a device whose id is already known (say, the one a server
+    /// handed out at sign-in).
+    pub fn with_device(author: &str, device_id: Uuid) -> Self {
+        Laptop { author: author.into(), device_id, seq: 0, clock: HybridClock::new(Hlc::ZERO, DEFAULT_MAX_DRIFT_MS) }
+    }
+
+    /// The clinician whose events these are.
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    /// This laptop's device id, on every event it writes.
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    /// Writes one sealed event for `case_id` at wall-clock time `wall_ms` (milliseconds since the
+    /// Unix epoch): the next device sequence number, the clock ticked at `wall_ms`, and
+    /// `recorded_at` set to that instant. The body is not validated; that is the caller's choice.
+    pub fn write_at(&mut self, case_id: Uuid, wall_ms: u64, body: EventBody) -> Event {
+        self.seq += 1;
+        let recorded_at = i64::try_from(wall_ms)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or_else(|| panic!("{wall_ms} ms is not a time a laptop can record"));
+        EventDraft {
+            id: Uuid::now_v7(),
+            case_id,
+            author: self.author.clone(),
+            device_id: self.device_id,
+            device_seq: self.seq,
+            hlc: self.clock.tick(wall_ms),
+            recorded_at,
+            body,
+        }
+        .seal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::NoteSigned;
+
+    fn note() -> EventBody {
+        EventBody::NoteSigned(NoteSigned {
+            note_id: Uuid::now_v7(),
+            contact_id: None,
+            occurred_on: "2026-11-24".parse().unwrap(),
+            text: "Fictional test note.".into(),
+        })
+    }
+
+    #[test]
+    fn writes_sealed_events_in_sequence_on_one_device() {
+        const T0: u64 = 1_795_514_400_000; // 2026-11-24 10:00 UTC
+        let case = Uuid::now_v7();
+        let mut laptop = Laptop::new("clin.one");
+        let a = laptop.write_at(case, T0, note());
+        let b = laptop.write_at(case, T0, note());
+        for e in [&a, &b] {
+            e.verify().unwrap();
+            assert_eq!((e.case_id, e.author.as_str(), e.device_id), (case, "clin.one", laptop.device_id()));
+        }
+        assert_eq!((a.device_seq, b.device_seq), (1, 2));
+        assert_eq!(a.hlc, Hlc::new(T0, 0));
+        assert_eq!(b.hlc, Hlc::new(T0, 1), "the same millisecond still orders after");
+        assert_eq!(a.recorded_at.timestamp_millis() as u64, T0);
+    }
+}
