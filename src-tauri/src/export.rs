@@ -49,35 +49,57 @@ fn file_name_part(name: &str) -> String {
     }
 }
 
-/// Asks where to save one file (or takes the test seam's folder). `None` when the person
-/// cancels the dialog.
-async fn choose_file(title: &'static str, file_name: String) -> Result<Option<PathBuf>, String> {
-    if let Some(folder) = save_to_override() {
-        return Ok(Some(folder.join(file_name)));
-    }
-    // rfd's GTK backend runs the dialog on its own GTK thread and blocks until it closes: keep it
-    // off the async runtime's threads.
-    tauri::async_runtime::spawn_blocking(move || {
-        rfd::FileDialog::new()
-            .set_title(title)
-            .set_file_name(&file_name)
-            .add_filter("PDF", &["pdf"])
-            .save_file()
-    })
-    .await
-    .map_err(|e| format!("Casebook could not open the save dialog ({e}). Try the export again."))
+/// What to ask the clinician in the native dialog.
+enum Ask {
+    File { title: &'static str, file_name: String },
+    Folder { title: &'static str },
 }
 
-/// Asks for a folder (or takes the test seam's folder). `None` when the person cancels.
-async fn choose_folder(title: &'static str) -> Result<Option<PathBuf>, String> {
+/// The folder a dialog starts in: Documents when the desktop has one, else the home folder.
+fn start_folder() -> Option<PathBuf> {
+    let home = PathBuf::from(std::env::var_os("HOME")?);
+    let documents = std::env::var_os("XDG_DOCUMENTS_DIR").map(PathBuf::from).unwrap_or_else(|| home.join("Documents"));
+    Some(if documents.is_dir() { documents } else { home })
+}
+
+/// Shows the native dialog and waits for the answer. GTK belongs to the window's main thread, so
+/// the dialog is built there (architecture.md: rfd's GTK dialogs called from another thread can
+/// hang, rfd #198) and awaited on a thread of its own, which keeps both the window and the async
+/// runtime free while the clinician chooses. `None` when they cancel.
+async fn ask(app: &AppHandle, ask: Ask) -> Result<Option<PathBuf>, String> {
     if let Some(folder) = save_to_override() {
-        return Ok(Some(folder));
+        return Ok(Some(match ask {
+            Ask::File { file_name, .. } => folder.join(file_name),
+            Ask::Folder { .. } => folder,
+        }));
     }
-    tauri::async_runtime::spawn_blocking(move || {
-        rfd::FileDialog::new().set_title(title).pick_folder()
+    let window = app.get_webview_window("main");
+    let (answer, answered) = std::sync::mpsc::channel();
+    app.run_on_main_thread(move || {
+        let mut dialog = rfd::AsyncFileDialog::new();
+        if let Some(window) = &window {
+            dialog = dialog.set_parent(window);
+        }
+        if let Some(folder) = start_folder() {
+            dialog = dialog.set_directory(folder);
+        }
+        type Chosen = std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
+        let chosen: Chosen = match ask {
+            Ask::File { title, file_name } => {
+                Box::pin(dialog.set_title(title).set_file_name(file_name).add_filter("PDF", &["pdf"]).save_file())
+            }
+            Ask::Folder { title } => Box::pin(dialog.set_title(title).pick_folder()),
+        };
+        std::thread::spawn(move || {
+            let path = tauri::async_runtime::block_on(chosen).map(|h| h.path().to_path_buf());
+            let _ = answer.send(path);
+        });
     })
-    .await
-    .map_err(|e| format!("Casebook could not open the folder dialog ({e}). Try the export again."))
+    .map_err(|e| format!("Casebook could not open the save dialog ({e}). Try the export again."))?;
+    tauri::async_runtime::spawn_blocking(move || answered.recv())
+        .await
+        .map_err(|e| format!("Casebook could not open the save dialog ({e}). Try the export again."))?
+        .map_err(|_| "The save dialog closed without an answer. Try the export again.".to_string())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it over
@@ -142,7 +164,7 @@ pub async fn export_chronology(app: AppHandle, case_id: Uuid) -> Result<Option<S
         .map(|d| d.family_name.as_str())
         .unwrap_or("case");
     let file_name = format!("Chronology - {}.pdf", file_name_part(family));
-    let Some(path) = choose_file("Save the case chronology", file_name).await? else {
+    let Some(path) = ask(&app, Ask::File { title: "Save the case chronology", file_name }).await? else {
         return Ok(None);
     };
     write_atomically(&path, &pdf)?;
@@ -188,7 +210,7 @@ pub async fn export_subject_access(
     let json = serde_json::to_vec_pretty(&json).map_err(|e| {
         format!("Casebook could not write the subject access file ({e}). Please report this.")
     })?;
-    let Some(folder) = choose_folder("Choose a folder for the subject access export").await? else {
+    let Some(folder) = ask(&app, Ask::Folder { title: "Choose a folder for the subject access export" }).await? else {
         return Ok(None);
     };
     let base = format!("Subject access - {}", file_name_part(&person_name));

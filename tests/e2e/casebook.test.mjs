@@ -864,6 +864,12 @@ step("record: a half-typed task, details change and risk review survive the app 
   await (await button("Edit details")).click();
   await type("#detail-input-address", "1 Example Row, Fictional Town");
   await (await button("Review risk")).click();
+  // A first review has nothing chosen for the clinician: "No known risk" must be a decision.
+  await session.waitForText("Still needed: a choice for risk to self, risk to the baby, risk from others, safeguarding, THRIVE grouping;");
+  await setValue("#rk-to_self", "low", "change");
+  for (const id of ["#rk-to_infant", "#rk-from_others"]) await setValue(id, "none_known", "change");
+  await setValue("#rk-safeguarding", "none_known", "change");
+  await setValue("#rk-thrive", "getting_advice", "change");
   await type("#rk-summary", "Fictional: no new concerns; partner now at home in the evenings.");
   await new Promise((r) => setTimeout(r, 2000));
   await screenshot("case-forms-before-kill");
@@ -877,6 +883,8 @@ step("record: a half-typed task, details change and risk review survive the app 
   await (await button("Review risk")).click();
   await session.waitForText("What you were typing, kept on this laptop at");
   assert.equal(await (await session.find("#rk-summary")).property("value"), "Fictional: no new concerns; partner now at home in the evenings.");
+  assert.equal(await (await session.find("#rk-to_self")).property("value"), "low");
+  assert.equal(await (await session.find("#rk-thrive")).property("value"), "getting_advice");
   await screenshot("risk-review-restored");
   await (await button("Save risk review", "//dialog")).click();
   await session.waitForText("Risk review saved.");
@@ -900,4 +908,43 @@ step("record: a half-typed task, details change and risk review survive the app 
   await new Promise((r) => setTimeout(r, 1000));
   assert.doesNotMatch(await session.bodyText(), /What you were typing, kept on this laptop/);
   assert.equal(await (await session.find("#rk-summary")).property("value"), "");
+});
+
+/** Whether the native dialog titled `title` is on screen; with `key`, press it there. */
+function answerDialog(title, key = "none") {
+  try {
+    execFileSync("/usr/bin/python3", [path.join(here, "answer-dialog.py"), title, key], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+step("record: the real save dialog (no test seam) saves the chronology where the clinician says", async () => {
+  // A laptop without CASEBOOK_SAVE_TO: the export opens rfd's GTK save dialog, started in Documents.
+  const documents = path.join(scratch, "lead", "home", "Documents");
+  mkdirSync(documents, { recursive: true });
+  await unlockLaptop("lead");
+  await openDischargedFamily();
+  const title = "Save the case chronology";
+  const file = path.join(documents, `Chronology - ${REFERRAL_FAMILY}.pdf`);
+  // Escape cancels: nothing is written and nothing is reported as saved.
+  await (await button("Export chronology (PDF)")).click();
+  await session.waitFor("the save dialog", async () => answerDialog(title), 20_000);
+  assert.ok(answerDialog(title, "Escape"), "pressed Escape in the dialog");
+  await session.waitFor("the dialog to close", async () => !answerDialog(title), 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!existsSync(file), "cancelling writes nothing");
+  assert.doesNotMatch(await session.bodyText(), /Chronology saved as/);
+
+  await (await button("Export chronology (PDF)")).click();
+  await session.waitFor("the save dialog", async () => answerDialog(title), 20_000);
+  await screenshot("save-dialog");
+  // The window stays responsive while the dialog is open (it is not built on a blocked thread).
+  assert.match(await (await session.find("h1")).text(), new RegExp(REFERRAL_FAMILY));
+  assert.ok(answerDialog(title, "Return"), "pressed Save in the dialog");
+  await session.waitForText("Chronology saved as", 20_000);
+  await session.waitFor("the PDF in Documents", async () => existsSync(file), 10_000);
+  assert.match(execFileSync("pdftotext", [file, "-"], { encoding: "utf8" }), new RegExp(REFERRAL_FAMILY));
+  assert.ok(!answerDialog(title), "the dialog has closed");
 });
