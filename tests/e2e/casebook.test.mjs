@@ -510,7 +510,7 @@ step("sync: a real central store with the demo team", async () => {
   await indicator(/^Not connected to the team's central store$/);
 });
 
-step("sync: sign in as demo.clinician, sign a note, Sync now sends it", async () => {
+step("sync: sign in as demo.clinician, sign a note, Send and receive now sends it", async () => {
   await signInToCentral("demo.clinician");
   await (await button("Caseload")).click();
   await (await button("Open a new case")).click();
@@ -527,7 +527,7 @@ step("sync: sign in as demo.clinician, sign a note, Sync now sends it", async ()
   await session.waitForText("Note signed.");
   await indicator(/changes? waiting to be sent$/);
   await screenshot("sync-waiting");
-  await (await button("Sync now")).click();
+  await (await button("Send and receive now")).click();
   await session.waitForText("1 note sent", 30_000);
   await indicator(/^Up to date at \d\d:\d\d$/);
 });
@@ -536,7 +536,7 @@ step("sync: a second laptop signed in as demo.lead receives the note", async () 
   await laptop("lead");
   await firstRun("demo.lead");
   await signInToCentral("demo.lead");
-  await (await button("Sync now")).click();
+  await (await button("Send and receive now")).click();
   await indicator(/^Up to date at \d\d:\d\d$/);
   await (await button("Caseload")).click();
   await (await button(SYNC_FAMILY)).click();
@@ -563,12 +563,12 @@ async function changePhone(phone) {
 step("sync: the phone changed on both laptops shows as Details to review, and is settled", async () => {
   // The lead changes the phone and sends it; the clinician, not having seen it, changes it too.
   await changePhone("07700 900111");
-  await (await button("Sync now")).click();
+  await (await button("Send and receive now")).click();
   await indicator(/^Up to date at \d\d:\d\d$/);
   await unlockLaptop("clinician");
   await (await button(SYNC_FAMILY)).click();
   await changePhone("07700 900222");
-  await (await button("Sync now")).click();
+  await (await button("Send and receive now")).click();
   await session.waitForText("1 to review", 30_000);
   await (await button("Caseload")).click();
   await session.waitForText("Details to review");

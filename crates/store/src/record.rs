@@ -669,7 +669,7 @@ impl Store {
                     .people
                     .iter()
                     .find(|p| p.person_id == id)
-                    .ok_or_else(|| StoreError::Refused(format!("There is no person with the id {id} in this case.")))?;
+                    .ok_or_else(|| StoreError::Refused(format!("That family member is not on this case (reference {id}). Open the case again and choose them from its list.")))?;
                 (id, person.versions.iter().map(|v| v.event_id).collect())
             }
         };
@@ -779,7 +779,7 @@ impl Store {
             .alerts
             .iter()
             .find(|a| a.alert_id == alert_id)
-            .ok_or_else(|| StoreError::Refused(format!("There is no alert with the id {alert_id} on this case.")))?;
+            .ok_or_else(|| StoreError::Refused(format!("That alert is not on this case (reference {alert_id}). Open the case again to see its alerts.")))?;
         if let Some(cleared) = &alert.cleared {
             return Err(StoreError::Refused(format!(
                 "That alert was already cleared by {} on {}.",
@@ -804,7 +804,7 @@ impl Store {
             .tasks
             .iter()
             .find(|t| t.details.task_id == task_id)
-            .ok_or_else(|| StoreError::Refused(format!("There is no task with the id {task_id} on this case.")))?;
+            .ok_or_else(|| StoreError::Refused(format!("That task is not on this case: it may have been marked done already (reference {task_id}). Open the case again to see its tasks.")))?;
         if let Some(done) = &task.done {
             return Err(StoreError::Refused(format!(
                 "That task was already done by {} on {}.",

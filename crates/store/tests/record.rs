@@ -230,7 +230,7 @@ fn consultations_and_people_are_recorded_and_people_change_by_version() {
     let r = store.record_person(case, PersonInput { gestation_weeks: None, ..person("x") });
     refused(&store, r, "Give the completed weeks of gestation as well as the days, as in 32+4.");
     let r = store.record_person(case, PersonInput { person_id: Some(Uuid::nil()), ..person("x") });
-    refused(&store, r, &format!("There is no person with the id {} in this case.", Uuid::nil()));
+    refused(&store, r, &format!("That family member is not on this case (reference {}). Open the case again and choose them from its list.", Uuid::nil()));
 }
 
 #[test]
@@ -342,7 +342,7 @@ fn risk_alerts_tasks_and_discharge() {
     let r = store.clear_alert(case, alert, "again".into());
     refused(&store, r, "That alert was already cleared by test.clinician on 24 November 2026.");
     let r = store.clear_alert(case, Uuid::nil(), "why".into());
-    refused(&store, r, &format!("There is no alert with the id {} on this case.", Uuid::nil()));
+    refused(&store, r, &format!("That alert is not on this case (reference {}). Open the case again to see its alerts.", Uuid::nil()));
     let r = store.raise_alert(case, AlertKind::Safeguarding, " ".into());
     refused(&store, r, "Alert is empty; please fill it in.");
 
@@ -353,7 +353,7 @@ fn risk_alerts_tasks_and_discharge() {
     let r = store.complete_task(case, task);
     refused(&store, r, "That task was already done by test.clinician on 24 November 2026.");
     let r = store.complete_task(case, Uuid::nil());
-    refused(&store, r, &format!("There is no task with the id {} on this case.", Uuid::nil()));
+    refused(&store, r, &format!("That task is not on this case: it may have been marked done already (reference {}). Open the case again to see its tasks.", Uuid::nil()));
 
     let r = store.discharge(case, day("2026-11-24"), DischargeReason::GoalsMet, " ".into());
     refused(&store, r, "Discharge summary is empty; please fill it in.");
