@@ -698,6 +698,12 @@ step("record: intake a referral and see eligibility and the first-contact deadli
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY, 15_000);
   assert.equal(await (await session.find("[data-testid=referral-status]")).text(), "Received");
   assert.match(await (await session.find("[data-testid=first-contact]")).text(), /Overdue: was due 13 Apr 2026/);
+  // What was taken at intake stays readable on the case.
+  await (await session.find("[data-testid=referral-details] summary")).click();
+  const intake = await (await session.find("[data-testid=referral-details]")).text();
+  assert.match(intake, /Fictional Midwife, Midwife, Example Maternity Unit/);
+  assert.match(intake, /Lack of bonding antenatally or after birth/);
+  assert.match(await (await session.find("[data-testid=referral-eligibility]")).text(), /^Eligible/);
 });
 
 step("record: record a home visit with a session record", async () => {

@@ -633,6 +633,12 @@ impl Store {
             .referral
             .as_ref()
             .ok_or_else(|| StoreError::Refused("This case has no referral to move on; log the referral first.".into()))?;
+        if on < referral.details.received_on {
+            return Err(StoreError::Refused(format!(
+                "The referral cannot move on before it was received ({}). Check the date.",
+                referral.details.received_on.format("%-d %B %Y")
+            )));
+        }
         let reason = text(reason);
         check_move(referral.status, status, reason.as_deref()).map_err(StoreError::refused)?;
         let body = EventBody::ReferralStatusChanged(ReferralStatusChanged {
@@ -822,6 +828,12 @@ impl Store {
             return Err(StoreError::Refused(format!(
                 "This case was already discharged on {}; a case is discharged only once (if the family is referred again, log a new referral).",
                 d.details.on.format("%-d %B %Y")
+            )));
+        }
+        if let Some(referral) = state.record.referral.as_ref().filter(|r| on < r.details.received_on) {
+            return Err(StoreError::Refused(format!(
+                "The discharge date is before the referral was received ({}). Check the date.",
+                referral.details.received_on.format("%-d %B %Y")
             )));
         }
         let body = EventBody::CaseDischarged(CaseDischarged { on, reason, summary: summary.trim().to_string() });

@@ -166,6 +166,8 @@ fn referral_status_moves_follow_the_rules() {
         r,
         "A referral that is received cannot be marked accepted; it can next be acknowledged, declined or signposted.",
     );
+    let r = store.change_referral_status(case, ReferralStatus::Acknowledged, day("2026-11-01"), None);
+    refused(&store, r, "The referral cannot move on before it was received (24 November 2026). Check the date.");
     let r = store.change_referral_status(case, ReferralStatus::Declined, day("2026-11-24"), Some("  ".into()));
     refused(&store, r, "Give a reason for declining the referral; the referrer will be told it.");
     let state = store.change_referral_status(case, ReferralStatus::Acknowledged, day("2026-11-24"), None).unwrap();
@@ -355,6 +357,8 @@ fn risk_alerts_tasks_and_discharge() {
     let r = store.complete_task(case, Uuid::nil());
     refused(&store, r, &format!("That task is not on this case: it may have been marked done already (reference {}). Open the case again to see its tasks.", Uuid::nil()));
 
+    let r = store.discharge(case, day("2026-10-01"), DischargeReason::GoalsMet, "Fictional.".into());
+    refused(&store, r, "The discharge date is before the referral was received (24 November 2026). Check the date.");
     let r = store.discharge(case, day("2026-11-24"), DischargeReason::GoalsMet, " ".into());
     refused(&store, r, "Discharge summary is empty; please fill it in.");
     let state = store.discharge(case, day("2026-11-24"), DischargeReason::GoalsMet, "Fictional discharge summary.".into()).unwrap();
