@@ -763,8 +763,34 @@ step("record: a review EPDS draws the chart over time", async () => {
   const chart = await session.waitForElement("[data-testid=measure-chart] svg");
   assert.match(await chart.attribute("aria-label"), /EPDS totals: .* 11, .* 4$/);
   assert.equal(await session.execute("return document.querySelectorAll('[data-testid=measure-chart] circle').length;"), 2);
+  // EPDS's three bands are shaded behind the totals.
+  await session.waitFor("the bands", async () => (await session.execute("return document.querySelectorAll('[data-testid=measure-chart] [data-testid=band]').length;")) === 3);
   await session.execute("document.querySelector('[data-testid=measure-chart]').scrollIntoView();");
   await screenshot("epds-chart");
+});
+
+async function scoreGoals(timePoint, goals) {
+  await (await button("Score a measure")).click();
+  await setValue("#ms-kind", "gbo", "change");
+  await setValue("#ms-point", timePoint, "change");
+  for (const [i, [text, score]] of goals.entries()) {
+    if (i > 0) await (await session.waitForElement("//button[normalize-space()='Add another goal']")).click();
+    await type(`#ms-goal-${i}`, text);
+    await setValue(`#ms-goal-score-${i}`, String(score));
+  }
+  await (await button("Save measure", "//dialog")).click();
+  await session.waitForText("Measure saved.");
+}
+
+step("record: goal based outcomes are charted one line per goal", async () => {
+  await scoreGoals("baseline", [["Fictional: enjoy bath time together", 2], ["Fictional: go to a baby group", 3]]);
+  await scoreGoals("review", [["Fictional: enjoy bath time together", 7], ["Fictional: go to a baby group", 5]]);
+  const charts = await session.findAll("[data-testid=measure-chart] svg");
+  assert.equal(charts.length, 2, "an EPDS chart and a GBO chart");
+  const gbo = await charts[1].attribute("aria-label");
+  assert.match(gbo, /^Fictional: enjoy bath time together: .* 2, .* 7; Fictional: go to a baby group: .* 3, .* 5$/);
+  await session.execute("document.querySelectorAll('[data-testid=measure-chart]')[1].scrollIntoView();");
+  await screenshot("gbo-chart");
 });
 
 step("record: export the chronology as a PDF and open it", async () => {

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use crate::goals::{GOAL_MAX_SCORE, MAX_GOALS};
 use crate::kind::MeasureKind;
+use crate::score::{bands, BandRange};
 use crate::spec::spec;
 
 /// One row of a form.
@@ -54,6 +55,9 @@ pub struct Form {
     pub items: Vec<ItemInfo>,
     /// Guidance for the clinician entering scores, e.g. where the wording has to come from.
     pub note: Option<String>,
+    /// The severity bands with the totals each covers, lowest first (empty for GBO), so a chart
+    /// can shade them behind the totals.
+    pub bands: Vec<BandRange>,
 }
 
 const PHQ9_STEM: &str =
@@ -203,5 +207,6 @@ pub fn form(kind: MeasureKind) -> Form {
         responses: responses(kind),
         items: items(kind),
         note: note(kind).map(str::to_string),
+        bands: bands(kind),
     }
 }

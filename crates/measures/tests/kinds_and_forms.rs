@@ -175,3 +175,15 @@ fn gbo_form_has_three_goal_slots() {
     assert_eq!(r.len(), 11);
     assert!(r[0].label.is_some() && r[10].label.is_some() && r[5].label.is_none());
 }
+
+#[test]
+fn every_form_carries_its_band_table_for_charts() {
+    use casebook_measures::bands;
+    for kind in [MeasureKind::Phq9, MeasureKind::Gad7, MeasureKind::Epds, MeasureKind::Core10] {
+        let f = form(kind);
+        assert_eq!(f.bands, bands(kind), "{kind:?}");
+        assert_eq!(f.bands.first().map(|b| b.min), Some(0), "{kind:?} bands start at 0");
+        assert!(f.bands.windows(2).all(|w| w[1].min == w[0].max + 1), "{kind:?} bands are contiguous");
+    }
+    assert!(form(MeasureKind::Gbo).bands.is_empty());
+}
