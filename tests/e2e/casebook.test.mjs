@@ -587,6 +587,51 @@ step("sync: the phone changed on both laptops shows as Details to review, and is
   assert.match(await session.bodyText(), /Phone changed\s+By demo\.clinician/, "the change is in the chronology");
 });
 
+const BABY = "Fictional Baby-E2E";
+
+/** Opens the family member's "Change" form, names them `name`, saves and sends. */
+async function renameBaby(from, to) {
+  await (await session.waitForElement(`//dd[contains(., ${JSON.stringify(from)})]//button[normalize-space()='Change']`)).click();
+  await type("#pf-name", to);
+  await (await button("Save", "//dialog")).click();
+  await session.waitForText(`${to}'s details updated.`);
+}
+
+step("sync: a family member changed on both laptops shows both versions, and saving settles it", async () => {
+  // The clinician adds the baby and sends it; the lead receives it.
+  await (await button("Add a family member")).click();
+  await choose("input[name=pf-role][value=infant]");
+  await type("#pf-name", BABY);
+  await (await button("Save", "//dialog")).click();
+  await session.waitForText(`${BABY} added to the family.`);
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await unlockLaptop("lead");
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await (await button(SYNC_FAMILY)).click();
+  // Each changes the baby's name without having seen the other's change.
+  await renameBaby(BABY, `${BABY} Lead`);
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await unlockLaptop("clinician");
+  await (await button(SYNC_FAMILY)).click();
+  await renameBaby(BABY, `${BABY} Clinician`);
+  await (await button("Send and receive now")).click();
+  await session.waitForText("(two versions to review)", 30_000);
+  await (await session.waitForElement("//dd[.//button[normalize-space()='Change']][contains(., 'Fictional Baby-E2E')]//button[normalize-space()='Change']")).click();
+  const versions = await (await session.waitForElement("[data-testid=person-versions]")).text();
+  assert.match(versions, /Name\s+Fictional Baby-E2E (Lead|Clinician)\s+Fictional Baby-E2E (Lead|Clinician)/);
+  assert.match(versions, /demo\.lead/);
+  assert.match(versions, /demo\.clinician/);
+  await screenshot("person-versions");
+  await (await button("Start from demo.lead's", "//dialog")).click();
+  assert.equal(await (await session.find("#pf-name")).property("value"), `${BABY} Lead`);
+  await (await button("Save", "//dialog")).click();
+  await session.waitForText(`${BABY} Lead's details updated.`);
+  await session.waitFor("the conflict to be settled", async () => !(await session.bodyText()).includes("(two versions to review)"));
+});
+
 step("sync: Lock warns about signed notes not yet sent (Cancel, then Lock anyway)", async () => {
   await (await button("Write a note")).click();
   await (await session.waitForElement("#note-text")).type(UNSENT_NOTE);
