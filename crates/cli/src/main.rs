@@ -842,8 +842,28 @@ fn run(cli: Cli) -> CliResult<()> {
             let on = on.as_deref().map(|d| date(d, "discharge date")).transpose()?.unwrap_or_else(today);
             let mut store = open(&cli)?;
             let state = store.discharge(case_id, on, reason, summary.clone())?;
-            let discharge = state.record.discharge.expect("just discharged");
-            print(cli.json, &discharge, |d| format!("Discharged on {} ({}).", long_date(d.details.on), d.details.reason.label().to_lowercase()));
+            #[derive(Serialize)]
+            struct Discharged {
+                #[serde(flatten)]
+                discharge: casebook_domain::Discharge,
+                /// Each measure's change from baseline, as the app and the chronology show it.
+                outcome_changes: Vec<casebook_domain::OutcomeChange>,
+            }
+            let out = Discharged {
+                outcome_changes: state.record.outcome_changes(),
+                discharge: state.record.discharge.expect("just discharged"),
+            };
+            print(cli.json, &out, |o| {
+                let d = &o.discharge.details;
+                let mut lines = vec![format!("Discharged on {} ({}).", long_date(d.on), d.reason.label().to_lowercase())];
+                if o.outcome_changes.is_empty() {
+                    lines.push("No outcome measure was scored twice, so there is no change from baseline to show.".into());
+                } else {
+                    lines.push("Outcome change from baseline:".into());
+                    lines.extend(o.outcome_changes.iter().flat_map(|c| c.dated_lines().map(|l| format!("  {l}"))));
+                }
+                lines.join("\n")
+            });
         }
         Command::Today { on } => {
             let on = on.as_deref().map(|d| date(d, "day")).transpose()?.unwrap_or_else(today);

@@ -1,8 +1,8 @@
 //! What the top of a case says at a glance, worked out from its state and today's date: who is in
 //! the family and how old the babies are (corrected for prematurity), the pregnancy, alerts, the
-//! current risk, the referral's status and first-contact deadline, and any risk flag raised by the
-//! latest outcome measures. Also the labelled vocabularies a form offers, so every label a
-//! clinician reads comes from one place.
+//! current risk, the referral's status and first-contact deadline, any risk flag raised by the
+//! latest outcome measures, and each measure's change from baseline. Also the labelled
+//! vocabularies a form offers, so every label a clinician reads comes from one place.
 
 use crate::age::{age, corrected_age, pregnancy_weeks};
 use crate::fold::CaseState;
@@ -64,6 +64,9 @@ pub struct CaseHeader {
     /// Risk items answered in the latest measure of each kind: they need acting on.
     pub measure_flags: Vec<RiskFlag>,
     pub discharged_on: Option<NaiveDate>,
+    /// Each measure's change from baseline to discharge (or the latest score since), shown on the
+    /// discharge form and once the case is discharged; see [`OutcomeChange`].
+    pub outcome_changes: Vec<OutcomeChange>,
 }
 
 impl CaseHeader {
@@ -125,6 +128,7 @@ impl CaseHeader {
                 .collect(),
             measure_flags: latest_flags(record),
             discharged_on: record.discharge.as_ref().map(|d| d.details.on),
+            outcome_changes: record.outcome_changes(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::event::{not_future, optional, required, ValidationError, MAX_NAME_LEN
 use crate::nhs_number::NhsNumber;
 use crate::profile::EligibilityResult;
 use crate::vocab::{ConsultationOutcome, ReferralReason, ReferralStatus, ReferrerRole, ThriveGroup};
-use casebook_measures::{Goal, MeasureKind, Scored, TimePoint};
+use casebook_measures::{Change, ChangeDirection, Goal, GoalChange, GoalsScored, MeasureKind, Scored, TimePoint};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -570,6 +570,211 @@ impl CaseRecord {
     pub fn active_alerts(&self) -> impl Iterator<Item = &Alert> {
         self.alerts.iter().filter(|a| a.cleared.is_none())
     }
+
+    /// The outcome change from baseline of each measure used on the case, in the order
+    /// [`MeasureKind::ALL`] lists them; see [`OutcomeChange`] for which entries are compared. A
+    /// measure scored only once (or never) has no change to show and is left out.
+    pub fn outcome_changes(&self) -> Vec<OutcomeChange> {
+        MeasureKind::ALL.into_iter().filter_map(|kind| outcome_change(&self.measures, kind)).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome change from baseline.
+
+/// How one measure moved between the family's baseline and the end of the work, for the
+/// discharge form, the discharged case, the chronology and the command line.
+///
+/// The baseline is the entry recorded at the Baseline time point (the earliest by date if there
+/// are several), or the earliest entry when none was. The end point is the Discharge entry after
+/// it if there is one, else the latest entry after it, so a family discharged without a final
+/// measure is compared with their latest review. Entries are ordered by the day they were
+/// completed (then when they were recorded), never by the order they arrived in. Entries whose
+/// scores do not fit the measure are not compared.
+///
+/// Questionnaires are compared with [`casebook_measures::change`]: totals, bands and whether the
+/// change is reliable. Goal Based Outcomes are compared goal by goal with
+/// [`casebook_measures::goal_change`]: a goal is matched by its description, or by its position
+/// when the same number of goals was scored and the wording changed; a goal first set after the
+/// baseline is compared from the first time it was scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OutcomeChange {
+    pub kind: MeasureKind,
+    pub baseline_id: Uuid,
+    pub baseline_on: NaiveDate,
+    pub baseline_point: TimePoint,
+    pub end_id: Uuid,
+    pub end_on: NaiveDate,
+    pub end_point: TimePoint,
+    /// Questionnaires: totals, bands and reliable change. None for Goal Based Outcomes.
+    pub change: Option<Change>,
+    /// Goal Based Outcomes: each goal scored at the end point that has an earlier score.
+    pub goals: Vec<GoalChange>,
+    /// In plain words, one line for a questionnaire and one per goal:
+    /// "EPDS: 11 → 4 (reliable improvement; was Possible depression, now Below the usual threshold)".
+    pub lines: Vec<String>,
+    /// Which two entries were compared: "from baseline on 20 November 2026 to discharge on 2 March 2027".
+    pub between: String,
+}
+
+impl OutcomeChange {
+    /// Each line with the two entries compared, for a document or a terminal where there is no
+    /// room for a second line: "EPDS: 11 → 4 (…), from baseline on 20 November 2026 to discharge
+    /// on 2 March 2027".
+    pub fn dated_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.lines.iter().map(|l| format!("{l}, {}", self.between))
+    }
+}
+
+/// Ordered by the day completed, then by when it was written (and the id, so always the same).
+fn measure_key(m: &MeasureEntry) -> (NaiveDate, DateTime<Utc>, Uuid) {
+    (m.details.administered_on, m.recorded_at, m.details.measure_id)
+}
+
+fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// "reliable improvement", "no reliable change"…: what a change means, in a clinician's words.
+fn reliability_words(reliable: ChangeDirection, difference: i16) -> &'static str {
+    match (reliable, difference) {
+        (ChangeDirection::Better, _) => "reliable improvement",
+        (ChangeDirection::Worse, _) => "reliable deterioration",
+        (ChangeDirection::Same, 0) => "no change",
+        (ChangeDirection::Same, _) => "no reliable change",
+    }
+}
+
+fn outcome_change(measures: &[MeasureEntry], kind: MeasureKind) -> Option<OutcomeChange> {
+    let usable: Vec<&MeasureEntry> = measures
+        .iter()
+        .filter(|m| m.details.kind == kind)
+        .filter(|m| match kind {
+            MeasureKind::Gbo => casebook_measures::score_goals(&m.details.goals).is_ok(),
+            _ => m.scored.is_some(),
+        })
+        .collect();
+    let baseline = usable
+        .iter()
+        .filter(|m| m.details.time_point == TimePoint::Baseline)
+        .min_by_key(|m| measure_key(m))
+        .or_else(|| usable.iter().min_by_key(|m| measure_key(m)))?;
+    let mut after: Vec<&MeasureEntry> = usable.iter().copied().filter(|m| measure_key(m) > measure_key(baseline)).collect();
+    after.sort_by_key(|m| measure_key(m));
+    let end = after
+        .iter()
+        .filter(|m| m.details.time_point == TimePoint::Discharge)
+        .max_by_key(|m| measure_key(m))
+        .or_else(|| after.last())?;
+
+    let (change, goals, lines) = match kind {
+        MeasureKind::Gbo => {
+            let between: Vec<&MeasureEntry> = after.iter().copied().filter(|m| measure_key(m) < measure_key(end)).collect();
+            let goals = gbo_changes(baseline, &between, end);
+            if goals.is_empty() {
+                return None;
+            }
+            let lines = goals.iter().map(|(g, since)| goal_line(g, *since)).collect();
+            (None, goals.into_iter().map(|(g, _)| g).collect(), lines)
+        }
+        _ => {
+            let c = casebook_measures::change(kind, baseline.scored.as_ref()?, end.scored.as_ref()?).ok()?;
+            let bands = if c.earlier_band == c.later_band {
+                format!("still {}", c.later_band.label)
+            } else {
+                format!("was {}, now {}", c.earlier_band.label, c.later_band.label)
+            };
+            let line = format!(
+                "{}: {} → {} ({}; {bands})",
+                kind.label(),
+                c.earlier_total,
+                c.later_total,
+                reliability_words(c.reliable, c.difference)
+            );
+            (Some(c), Vec::new(), vec![line])
+        }
+    };
+    let first = if baseline.details.time_point == TimePoint::Baseline {
+        "baseline".to_string()
+    } else {
+        format!("the first score ({})", baseline.details.time_point.label().to_lowercase())
+    };
+    Some(OutcomeChange {
+        kind,
+        baseline_id: baseline.details.measure_id,
+        baseline_on: baseline.details.administered_on,
+        baseline_point: baseline.details.time_point,
+        end_id: end.details.measure_id,
+        end_on: end.details.administered_on,
+        end_point: end.details.time_point,
+        change,
+        goals,
+        lines,
+        between: format!(
+            "from {first} on {} to {} on {}",
+            long_date(baseline.details.administered_on),
+            end.details.time_point.label().to_lowercase(),
+            long_date(end.details.administered_on)
+        ),
+    })
+}
+
+/// Two goal descriptions name the same goal when they read the same, ignoring case and spacing.
+fn same_goal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    norm(a) == norm(b)
+}
+
+/// Each goal at the end point paired with its baseline score, with the entry it was first scored
+/// in when that is not the baseline (a goal set at a review). Goals with no earlier score are left out.
+fn gbo_changes<'a>(
+    baseline: &'a MeasureEntry,
+    between: &[&'a MeasureEntry],
+    end: &MeasureEntry,
+) -> Vec<(GoalChange, Option<&'a MeasureEntry>)> {
+    let before = &baseline.details.goals;
+    let later = &end.details.goals;
+    let mut pairs: Vec<(usize, Goal, Goal, Option<&MeasureEntry>)> = Vec::new();
+    for (i, goal) in later.iter().enumerate() {
+        let by_description = before.iter().find(|b| same_goal(&b.description, &goal.description));
+        // Reworded at review: the same number of goals, and the one in this place is not the
+        // same wording as another goal now.
+        let by_position = (before.len() == later.len())
+            .then(|| &before[i])
+            .filter(|b| !later.iter().any(|l| same_goal(&l.description, &b.description)));
+        if let Some(b) = by_description.or(by_position) {
+            pairs.push((i, b.clone(), goal.clone(), None));
+        } else if let Some((m, b)) = between
+            .iter()
+            .find_map(|m| m.details.goals.iter().find(|b| same_goal(&b.description, &goal.description)).map(|b| (*m, b)))
+        {
+            pairs.push((i, b.clone(), goal.clone(), Some(m)));
+        }
+    }
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let earlier = GoalsScored { goals: pairs.iter().map(|p| p.1.clone()).collect() };
+    let now = GoalsScored { goals: pairs.iter().map(|p| p.2.clone()).collect() };
+    let Ok(changes) = casebook_measures::goal_change(&earlier, &now) else { return Vec::new() };
+    changes
+        .into_iter()
+        .zip(pairs)
+        .map(|(c, (i, _, _, since))| (GoalChange { goal: i as u8 + 1, ..c }, since))
+        .collect()
+}
+
+fn goal_line(g: &GoalChange, since: Option<&MeasureEntry>) -> String {
+    let mut words = reliability_words(g.reliable, g.difference.into()).to_string();
+    if let Some(m) = since {
+        words.push_str(&format!(
+            "; first scored at {} on {}",
+            m.details.time_point.label().to_lowercase(),
+            long_date(m.details.administered_on)
+        ));
+    }
+    format!("GBO goal {} “{}”: {} → {} out of 10 ({words})", g.goal, g.description, g.earlier_score, g.later_score)
 }
 
 /// What the fold needs to know about an event, without the envelope type.
@@ -618,7 +823,7 @@ impl RecordFold {
     /// marked by not changing the status, so nobody's entry disappears.
     pub fn status(&mut self, w: &Written, s: &ReferralStatusChanged) -> Result<NaiveDate, String> {
         let Some(referral) = self.record.referral.as_mut().filter(|r| r.details.referral_id == s.referral_id) else {
-            return Err("a status change for a referral this device does not hold".into());
+            return Err("a status change for a referral this laptop does not hold".into());
         };
         if crate::vocab::can_move(referral.status, s.status) {
             referral.status = s.status;
@@ -697,7 +902,7 @@ impl RecordFold {
 
     pub fn alert_cleared(&mut self, w: &Written, a: &AlertCleared) -> Result<NaiveDate, String> {
         let Some(alert) = self.record.alerts.iter_mut().find(|x| x.alert_id == a.alert_id) else {
-            return Err("clears an alert this device does not hold yet".into());
+            return Err("clears an alert this laptop does not hold yet".into());
         };
         if alert.cleared.is_none() {
             alert.cleared = Some(StatusNote { reason: a.reason.clone(), by: w.author.to_string(), at: w.recorded_at });
@@ -713,7 +918,7 @@ impl RecordFold {
 
     pub fn task_done(&mut self, w: &Written, t: &TaskCompleted) -> Result<NaiveDate, String> {
         let Some(task) = self.record.tasks.iter_mut().find(|x| x.details.task_id == t.task_id) else {
-            return Err("completes a task this device does not hold yet".into());
+            return Err("completes a task this laptop does not hold yet".into());
         };
         if task.done.is_none() {
             task.done = Some(StatusNote { reason: String::new(), by: w.author.to_string(), at: w.recorded_at });

@@ -9,8 +9,8 @@
 //! (the time the clinician saw on the laptop when it was written).
 
 use casebook_domain::{
-    CaseHeader, CaseState, ChronologyEntry, ChronologyItem, Event, MeasureEntry, PersonRole,
-    PersonState, RiskLevel, RiskReview, SignedNote,
+    CaseHeader, CaseState, ChronologyEntry, ChronologyItem, Event, MeasureEntry, OutcomeChange,
+    PersonRole, PersonState, RiskLevel, RiskReview, SignedNote,
 };
 pub use casebook_export::{to_pdf, Block, Document, ExportError};
 use casebook_measures::MeasureKind;
@@ -23,11 +23,12 @@ pub const FOOTER: &str =
     "Confidential: contains personal health information. Printed copies must be stored and destroyed securely.";
 
 /// What a subject access export from a laptop covers, printed in the PDF and written in the JSON.
-pub const SAR_SCOPE: &str = "This is the copy of the record held on this laptop: the cases on it that name this \
-person, with every event of each case as stored here. It does not include events other laptops have not yet \
-synced, cases not on this laptop, or unsigned drafts. The central store's audit trail (who viewed or synced each \
-record, and from which device) is exported separately by Trust IT. Review third-party information before \
-disclosing anything.";
+/// Written for the person who asked, who may be a parent: plain words, no system terms.
+pub const SAR_SCOPE: &str = "This is a copy of the records held on this laptop: every case on it that names this \
+person, with every entry in each case exactly as it is kept here. It does not include entries made on other \
+laptops that have not yet reached this one, cases not held on this laptop, or draft notes that were never signed. \
+The audit trail (who looked at or sent on each record, and from which computer) is kept centrally and is provided \
+separately by the Trust's IT team. Review third-party information before disclosing anything.";
 
 /// "20 Nov 2026".
 pub fn date(d: NaiveDate) -> String {
@@ -99,20 +100,53 @@ fn case_blocks(state: &CaseState, today: NaiveDate) -> Vec<Block> {
     if !state.unplaced.is_empty() {
         blocks.push(Block::Heading("Entries that could not be placed".into()));
         blocks.push(Block::Paragraph(
-            "These events are held on this laptop but could not be applied to the record (for example an addendum \
-             whose note has not arrived yet). They are kept, not discarded:"
+            "These entries are held on this laptop but could not be added to the record yet (for example an \
+             addition to a note that has not reached this laptop). They are kept, not discarded:"
                 .into(),
         ));
         blocks.push(Block::Table {
-            headers: vec!["Event".into(), "Kind".into(), "Why".into()],
+            headers: vec!["Reference".into(), "What it is".into(), "Why".into()],
             rows: state
                 .unplaced
                 .iter()
-                .map(|u| vec![u.event_id.to_string(), u.kind.clone(), u.why.clone()])
+                .map(|u| {
+                    vec![
+                        u.event_id.to_string(),
+                        plain_kind(&u.kind),
+                        plain_why(&u.why),
+                    ]
+                })
                 .collect(),
         });
     }
     blocks
+}
+
+/// "addendum_added" as "Addendum added": the stored name of an entry's kind, in words.
+fn plain_kind(kind: &str) -> String {
+    let words = kind.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// Why an entry could not be placed, without system terms (these documents may go to a family).
+fn plain_why(why: &str) -> String {
+    why.replace("this device", "this laptop")
+        .replace("an earlier event", "an earlier entry")
+        .replace("with this id", "with this reference")
+}
+
+/// Each measure's change from baseline, one line each: "EPDS: 11 → 4 (reliable improvement;
+/// was Possible depression, now Below the usual threshold), from baseline on 20 November 2026 to
+/// discharge on 24 November 2026".
+pub fn outcome_change_lines(changes: &[OutcomeChange]) -> Vec<String> {
+    changes
+        .iter()
+        .flat_map(OutcomeChange::dated_lines)
+        .collect()
 }
 
 fn summary(state: &CaseState, today: NaiveDate) -> Vec<(String, String)> {
@@ -261,6 +295,12 @@ fn summary(state: &CaseState, today: NaiveDate) -> Vec<(String, String)> {
         None => "Not discharged".into(),
     };
     rows.push(("Discharge".into(), discharge));
+    if record.discharge.is_some() && !header.outcome_changes.is_empty() {
+        rows.push((
+            "Outcome change from baseline".into(),
+            outcome_change_lines(&header.outcome_changes).join("\n"),
+        ));
+    }
     if let Some(details) = &state.details {
         rows.push((
             "Case opened".into(),
@@ -714,10 +754,15 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
             }
         }
         ChronologyItem::Discharge => match &record.discharge {
-            Some(d) => (
-                format!("Discharged: {}", d.details.reason.label()),
-                d.details.summary.clone(),
-            ),
+            Some(d) => {
+                let mut body = d.details.summary.clone();
+                let changes = outcome_change_lines(&record.outcome_changes());
+                if !changes.is_empty() {
+                    body.push_str("\n\nOutcome change from baseline:\n");
+                    body.push_str(&changes.join("\n"));
+                }
+                (format!("Discharged: {}", d.details.reason.label()), body)
+            }
             None => ("Discharged".to_string(), String::new()),
         },
     };
@@ -800,18 +845,18 @@ pub fn subject_access(
     });
 
     let today = local_date(exported_at);
-    let event_count: usize = cases.iter().map(|(_, e)| e.len()).sum();
+    let entry_count: usize = cases.iter().map(|(_, e)| e.len()).sum();
     let mut blocks = vec![
         Block::KeyValues(vec![
             ("Subject".into(), person_name.to_string()),
             ("Exported".into(), format!("{} by {exported_by}", date_time(exported_at))),
             ("Cases".into(), cases.len().to_string()),
-            ("Events".into(), event_count.to_string()),
+            ("Entries".into(), entry_count.to_string()),
         ]),
         Block::Paragraph(SAR_SCOPE.into()),
         Block::Paragraph(
-            "The accompanying JSON file holds the same cases with every event exactly as stored, for a machine \
-             to read."
+            "A second, computer-readable file (JSON) comes with this document. It holds the same cases, with \
+             every entry exactly as it is kept."
                 .into(),
         ),
     ];
@@ -824,7 +869,7 @@ pub fn subject_access(
         blocks.push(Block::Rule);
         blocks.push(Block::Heading(format!("Case: {}", family_name(state))));
         blocks.push(Block::Paragraph(format!(
-            "Case reference {}; {} events held on this laptop.",
+            "Case reference {}; {} entries held on this laptop.",
             state.case_id,
             events.len()
         )));
