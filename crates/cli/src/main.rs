@@ -3,6 +3,8 @@
 //! Every error is printed to stderr as one plain sentence, with a non-zero exit status; `--json`
 //! prints machine-readable output on stdout.
 
+mod rules;
+
 use casebook_domain::{
     AttendanceOutcome, CaseOpened, ContactType, DischargeReason, Infant, Person, Professional, ReferralReason,
     ReferralStatus, ReferrerRole, RiskLevel, SafeguardingStatus, ThriveGroup,
@@ -82,6 +84,9 @@ enum Command {
     /// Change the store's passphrase (new one from CASEBOOK_NEW_PASSPHRASE or a prompt).
     #[command(subcommand)]
     Passphrase(PassphraseCommand),
+    /// For IT: check the service rules and bank holiday files in the data folder (no passphrase needed).
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
     /// Sign in to the team's central store (password from CASEBOOK_PASSWORD or a prompt).
     Login {
         #[arg(long)]
@@ -964,6 +969,7 @@ fn run(cli: Cli) -> CliResult<()> {
                 format!("{server} {} waiting to be sent ({} signed notes or addenda).{last}", s.waiting, s.unsent_notes)
             });
         }
+        Command::Rules(command) => rules::run(&cli, command)?,
         Command::Passphrase(PassphraseCommand::Change) => {
             let dir = data_dir(&cli)?;
             let old = passphrase_from("CASEBOOK_PASSPHRASE", "Current passphrase: ")?;

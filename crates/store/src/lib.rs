@@ -14,6 +14,7 @@ pub mod allocations;
 pub mod keyring;
 pub mod projection;
 pub mod record;
+pub mod rules;
 pub mod schema;
 pub mod strength;
 
@@ -24,6 +25,7 @@ pub use record::{
     CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput, RiskInput,
     TodayDraft, TodayView, TodayVisit,
 };
+pub use rules::{BankHolidaysInUse, ProfileInUse, RulesInUse};
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 
 use casebook_domain::{

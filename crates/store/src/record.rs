@@ -43,7 +43,6 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -475,49 +474,24 @@ fn first_line(text: &str) -> String {
 
 const NO_FAMILY_NAME: &str = "(details not yet received)";
 
-fn read_profile_file(path: &Path) -> std::result::Result<ServiceProfile, String> {
-    let json = std::fs::read_to_string(path).map_err(|e| format!("it could not be read ({e})"))?;
-    ServiceProfile::from_json(&json).map_err(|e| e.to_string())
-}
-
 impl Store {
-    /// The team's own service profiles: every `*.json` in `<data dir>/service-profiles/`, in name
-    /// order, with what went wrong for each file that could not be used.
-    fn local_profiles(&self) -> (Vec<ServiceProfile>, Vec<String>) {
-        let dir = self.dir().join(SERVICE_PROFILES_DIR);
-        let Ok(entries) = std::fs::read_dir(&dir) else { return (Vec::new(), Vec::new()) };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
-            .collect();
-        paths.sort();
-        let (mut profiles, mut problems) = (Vec::new(), Vec::new());
-        for path in paths {
-            match read_profile_file(&path) {
-                Ok(p) => profiles.push(p),
-                Err(why) => problems.push(format!("The service profile {} was skipped: {}.", path.display(), why.trim_end_matches('.'))),
-            }
-        }
-        (profiles, problems)
-    }
-
     /// The service profiles to choose from: those shipped with Casebook (Sefton BABS, Wigan BABS)
     /// and the team's own from `<data dir>/service-profiles/*.json`. A team's profile with the id
     /// of a shipped one replaces it (rules change: Sefton's age window has been 3 and 6 months).
+    /// A file that cannot be used is left out (see [`Store::service_profile_problems`]).
     pub fn service_profiles(&self) -> Vec<ServiceProfile> {
-        let mut profiles = ServiceProfile::shipped();
-        for own in self.local_profiles().0 {
-            match profiles.iter_mut().find(|p| p.id == own.id) {
-                Some(shipped) => *shipped = own,
-                None => profiles.push(own),
-            }
-        }
-        profiles
+        crate::rules::service_profiles(self.dir())
     }
 
-    /// One sentence per team profile file that was skipped, saying why.
+    /// One sentence per team profile file that was skipped, saying why and what to do.
     pub fn service_profile_problems(&self) -> Vec<String> {
-        self.local_profiles().1
+        crate::rules::service_profile_problems(self.dir())
+    }
+
+    /// Every rule this laptop works by, where each came from, and every file in the data folder
+    /// that could not be used (see [`crate::rules`]).
+    pub fn rules_in_use(&self) -> crate::rules::RulesInUse {
+        crate::rules::RulesInUse::read(self.dir())
     }
 
     /// A service profile by id, or a sentence naming the ones there are.
@@ -538,24 +512,12 @@ impl Store {
     /// gov.uk's list from `<data dir>/bank-holidays.json` when IT has put one there. A file that
     /// cannot be used is ignored (see [`Store::working_days_problem`]).
     pub fn working_days(&self) -> WorkingDays {
-        self.working_days_from_file().ok().flatten().unwrap_or_else(WorkingDays::england_and_wales)
+        crate::rules::working_days_from_file(self.dir()).ok().flatten().unwrap_or_else(WorkingDays::england_and_wales)
     }
 
     /// Why `<data dir>/bank-holidays.json` is being ignored, if it is.
     pub fn working_days_problem(&self) -> Option<String> {
-        self.working_days_from_file().err()
-    }
-
-    fn working_days_from_file(&self) -> std::result::Result<Option<WorkingDays>, String> {
-        let path = self.dir().join(BANK_HOLIDAYS_FILE);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let json = std::fs::read_to_string(&path)
-            .map_err(|e| format!("The bank holidays in {} could not be read ({e}); the shipped list is used.", path.display()))?;
-        WorkingDays::from_gov_uk_json(&json).map(Some).map_err(|e| {
-            format!("The bank holidays in {} were not used ({}); the shipped list is used.", path.display(), e.to_string().trim_end_matches('.'))
-        })
+        crate::rules::working_days_from_file(self.dir()).err()
     }
 
     /// What intake sees while typing a referral: eligibility under the chosen service's rules, the
