@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "get_case_page",
     "vocabulary",
     "service_profiles",
+    "rules_problems",
     "check_referral",
     "receive_referral",
     "change_referral_status",

@@ -294,6 +294,7 @@ fn main() {
             record::get_case_page,
             record::vocabulary,
             record::service_profiles,
+            record::rules_problems,
             record::check_referral,
             record::receive_referral,
             record::change_referral_status,

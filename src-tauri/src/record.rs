@@ -8,11 +8,11 @@ use casebook_domain::{
 use casebook_measures::{Form, Goal, GoalsScored, MeasureKind, SoFar};
 use casebook_store::{
     CaseSummary, CaseView, ConsultationInput, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput,
-    RiskInput, TodayView,
+    RiskInput, RulesInUse, TodayView,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -60,6 +60,21 @@ pub async fn vocabulary() -> Result<Vocabulary, String> {
 #[tauri::command(rename_all = "snake_case")]
 pub async fn service_profiles(state: State<'_, AppState>) -> Result<Vec<ServiceProfile>, String> {
     state.with_store(|s| Ok(s.service_profiles()))
+}
+
+/// The team's rules files in the data folder (service profiles, gov.uk's bank holidays) that
+/// could not be used, one plain sentence each naming the file and what to fix. Casebook carries on
+/// with its built-in rules for them, so the window warns. Works while locked too (Settings is open
+/// then): it reads only those files, never the records.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn rules_problems(app: AppHandle, state: State<'_, AppState>) -> Result<Vec<String>, String> {
+    // The folder actually open, or the one the next unlock will use.
+    let open = state.store().as_ref().map(|s| s.dir().to_path_buf());
+    let dir = match open {
+        Some(dir) => dir,
+        None => crate::settings::data_dir(&app)?,
+    };
+    Ok(RulesInUse::read(&dir).problems)
 }
 
 #[tauri::command(rename_all = "snake_case")]

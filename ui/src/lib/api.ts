@@ -81,6 +81,8 @@ export const api = {
   getCasePage: (case_id: string) => invoke<CasePage>("get_case_page", { case_id }),
   vocabulary: () => invoke<Vocabulary>("vocabulary"),
   serviceProfiles: () => invoke<ServiceProfile[]>("service_profiles"),
+  /** Rules files in the data folder Casebook could not use, one sentence each (empty: none). */
+  rulesProblems: () => invoke<string[]>("rules_problems"),
   checkReferral: (input: ReferralInput) => invoke<ReferralCheck>("check_referral", { input }),
   receiveReferral: (input: ReferralInput) => invoke<CaseSummary>("receive_referral", { input }),
   changeReferralStatus: (case_id: string, status: ReferralStatus, on: string, reason: string | null) =>
