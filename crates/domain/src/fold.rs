@@ -242,7 +242,7 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
         match &e.body {
             EventBody::CaseOpened(c) => {
                 if state.details.is_some() {
-                    state.unplaced.push(unplaced("the case was already opened by an earlier event"));
+                    state.unplaced.push(unplaced("the case was already opened by an earlier entry"));
                     continue;
                 }
                 let version = |value: Option<String>| FieldVersion {
@@ -267,7 +267,7 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
             }
             EventBody::ContactRecorded(c) => {
                 if !contact_ids.insert(c.contact_id) {
-                    state.unplaced.push(unplaced("a contact with this id was already recorded"));
+                    state.unplaced.push(unplaced("a contact with this reference was already recorded"));
                     continue;
                 }
                 state.contacts.push(Contact {
@@ -378,11 +378,11 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
         let EventBody::AddendumAdded(a) = &e.body else { continue };
         let unplaced = |why: &str| Unplaced { event_id: e.id, kind: e.body.kind().to_string(), why: why.to_string() };
         let Some(&index) = notes.get(&a.note_id) else {
-            state.unplaced.push(unplaced("an addendum to a note this device does not hold yet"));
+            state.unplaced.push(unplaced("an addendum to a note this laptop does not have yet"));
             continue;
         };
         if !addendum_ids.insert(a.addendum_id) {
-            state.unplaced.push(unplaced("an addendum with this id was already added"));
+            state.unplaced.push(unplaced("an addendum with this reference was already added"));
             continue;
         }
         state.signed_notes[index].addenda.push(Addendum {

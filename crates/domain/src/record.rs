@@ -799,7 +799,7 @@ impl RecordFold {
         if self.ids.insert(id) {
             Ok(())
         } else {
-            Err(format!("{what} with this id was already recorded"))
+            Err(format!("{what} with this reference was already recorded"))
         }
     }
 
@@ -902,7 +902,7 @@ impl RecordFold {
 
     pub fn alert_cleared(&mut self, w: &Written, a: &AlertCleared) -> Result<NaiveDate, String> {
         let Some(alert) = self.record.alerts.iter_mut().find(|x| x.alert_id == a.alert_id) else {
-            return Err("clears an alert this laptop does not hold yet".into());
+            return Err("clears an alert this laptop does not have yet".into());
         };
         if alert.cleared.is_none() {
             alert.cleared = Some(StatusNote { reason: a.reason.clone(), by: w.author.to_string(), at: w.recorded_at });
@@ -918,7 +918,7 @@ impl RecordFold {
 
     pub fn task_done(&mut self, w: &Written, t: &TaskCompleted) -> Result<NaiveDate, String> {
         let Some(task) = self.record.tasks.iter_mut().find(|x| x.details.task_id == t.task_id) else {
-            return Err("completes a task this laptop does not hold yet".into());
+            return Err("completes a task this laptop does not have yet".into());
         };
         if task.done.is_none() {
             task.done = Some(StatusNote { reason: String::new(), by: w.author.to_string(), at: w.recorded_at });

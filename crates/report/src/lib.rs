@@ -113,7 +113,7 @@ fn case_blocks(state: &CaseState, today: NaiveDate) -> Vec<Block> {
                     vec![
                         u.event_id.to_string(),
                         plain_kind(&u.kind),
-                        plain_why(&u.why),
+                        u.why.clone(),
                     ]
                 })
                 .collect(),
@@ -130,13 +130,6 @@ fn plain_kind(kind: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => words,
     }
-}
-
-/// Why an entry could not be placed, without system terms (these documents may go to a family).
-fn plain_why(why: &str) -> String {
-    why.replace("this device", "this laptop")
-        .replace("an earlier event", "an earlier entry")
-        .replace("with this id", "with this reference")
 }
 
 /// Each measure's change from baseline, one line each: "EPDS: 11 → 4 (reliable improvement;

@@ -238,7 +238,7 @@ fn the_subject_access_document_uses_plain_words() {
     );
     assert!(text.contains("Addendum added"), "{text}");
     assert!(
-        text.contains("a note this laptop does not hold yet"),
+        text.contains("a note this laptop does not have yet"),
         "{text}"
     );
     assert!(text.contains(EPDS_LINE));
