@@ -28,7 +28,7 @@ pub const SAR_SCOPE: &str = "This is a copy of the records held on this laptop: 
 person, with every entry in each case exactly as it is kept here. It does not include entries made on other \
 laptops that have not yet reached this one, cases not held on this laptop, or draft notes that were never signed. \
 The audit trail (who looked at or sent on each record, and from which computer) is kept centrally and is provided \
-separately by the Trust's IT team. Review third-party information before disclosing anything.";
+separately by the Trust's IT team.";
 
 /// "20 Nov 2026".
 pub fn date(d: NaiveDate) -> String {
