@@ -208,6 +208,8 @@ pub struct Vocabulary {
     pub discharge_reasons: Vec<Choice>,
     pub measures: Vec<Choice>,
     pub time_points: Vec<Choice>,
+    /// The session record headings for each kind of contact.
+    pub session_templates: Vec<crate::session_record::SessionTemplate>,
 }
 
 fn id_of<T: Serialize>(value: &T) -> String {
@@ -253,5 +255,6 @@ pub fn vocabulary() -> Vocabulary {
         ),
         measures: choices(&MeasureKind::ALL, MeasureKind::label),
         time_points: choices(&TimePoint::ALL, TimePoint::label),
+        session_templates: crate::session_record::session_templates(),
     }
 }

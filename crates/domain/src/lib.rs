@@ -8,6 +8,7 @@
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
+//! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
@@ -19,6 +20,7 @@ pub mod header;
 pub mod nhs_number;
 pub mod profile;
 pub mod record;
+pub mod session_record;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod vocab;
@@ -28,6 +30,7 @@ pub use event::*;
 pub use fold::*;
 pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
+pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};
 pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use profile::{

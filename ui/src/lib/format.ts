@@ -74,19 +74,3 @@ export function longDay(iso: string): string {
     year: "numeric",
   });
 }
-
-/** Headings of the structured session record for each kind of contact: the clinician writes
- *  under them in plain text, so the signed note stays one readable, searchable record. */
-export function sessionTemplate(type: ContactType): string {
-  switch (type) {
-    case "telephone":
-    case "video":
-      return "Summary of the call:\n\nRisk:\n\nPlan:\n";
-    case "professionals_consultation":
-      return "Question from the professional:\n\nAdvice given:\n\nPlan:\n";
-    case "group_session":
-      return "Session content:\n\nObservation of parent–infant interaction:\n\nRisk:\n\nPlan:\n";
-    default:
-      return "Observation of parent–infant interaction:\n\nWhat was discussed:\n\nRisk:\n\nPlan:\n";
-  }
-}
