@@ -105,6 +105,13 @@ enum Command {
     },
     /// What is waiting to be sent, and when this laptop last synced.
     Status,
+    /// Print the session record headings for a kind of contact, to write a note under, e.g.
+    /// casebook note sign --case ID --text "$(casebook template --type home-visit)".
+    Template {
+        /// home-visit, hub-visit, drop-in, group-session, telephone, video, joint-visit, professionals-consultation
+        #[arg(long = "type", default_value = "home-visit")]
+        contact_type: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -956,6 +963,11 @@ fn run(cli: Cli) -> CliResult<()> {
                 lines.extend(s.notices.iter().cloned());
                 lines.join("\n")
             });
+        }
+        Command::Template { contact_type } => {
+            let contact_type = choice(contact_type, "contact type", &ContactType::ALL, kebab)?;
+            // Exactly the text the app's "Use the session record headings" puts in a note.
+            print(cli.json, &casebook_domain::session_template(contact_type), |t| t.text.trim_end().to_string());
         }
         Command::Status => {
             let store = open(&cli)?;
