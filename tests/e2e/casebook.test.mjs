@@ -919,6 +919,22 @@ step("record: a half-typed referral survives the app being killed", async () => 
   await screenshot("referral-restored");
   await (await button("Start again with an empty form")).click();
   await session.waitFor("the form to empty", async () => (await (await session.find("#rf-family")).property("value")) === "");
+
+  // Without the family's consent the request is kept as a consultation on a case for the family.
+  await type("#rf-family", "Consultfamily-E2E");
+  await type("#rf-ref-name", "Fictional GP");
+  await choose("input[name=rf-consent][value=no]");
+  await type("#rf-other", "Fictional: low mood since the birth");
+  await session.waitForText("Keep it as a consultation instead");
+  await session.waitForText("Choose what came of the consultation.");
+  await setValue("#rf-consult-outcome", "advice_given", "change");
+  await type("#rf-consult-advice", "Fictional: GP to offer a listening visit");
+  await (await button("Save as a consultation")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === "Consultfamily-E2E", 15_000);
+  const consultations = await (await session.waitForElement("//section[h2[normalize-space()='Consultations']]")).text();
+  assert.match(consultations, /Fictional GP/);
+  assert.match(consultations, /low mood since the birth/);
+  assert.match(consultations, /Fictional: GP to offer a listening visit/);
 });
 
 /** The discharged family is left out of the everyday caseload: show discharged families, open it. */
