@@ -541,11 +541,11 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
                 if let Some(gp) = &d.gp_practice {
                     lines.push(format!("GP practice: {gp}"));
                 }
-                lines.push(format!(
-                    "Eligibility ({}): {}",
-                    d.profile_id,
-                    d.eligibility.summary()
-                ));
+                // The service's name where Casebook ships it; a team's own profile by its id.
+                let service = casebook_domain::ServiceProfile::shipped_by_id(&d.profile_id)
+                    .map(|p| p.name)
+                    .unwrap_or_else(|| d.profile_id.clone());
+                lines.push(format!("Eligibility for {service}: {}", d.eligibility.summary()));
                 if let Some(due) = d.first_contact_due {
                     lines.push(format!("First contact due by {}", date(due)));
                 }

@@ -437,6 +437,9 @@ fn the_chronology_has_a_summary_and_one_entry_per_line_in_date_order() {
     );
     assert!(note.3.contains("Addendum by clin.two"), "{}", note.3);
     assert_eq!(note.0, "20 Nov 2026");
+    // The referral names the service in words, not by its file id.
+    let referral = entries.iter().find(|e| e.1.starts_with("Referral received from")).unwrap();
+    assert!(referral.3.contains("Eligibility for Wigan BABS: "), "{}", referral.3);
 }
 
 #[test]
