@@ -27,10 +27,13 @@ pub enum Fault {
     Hold,
 }
 
+/// The proxy's plan: the fate of request number `n`.
+type Plan = Arc<Mutex<Box<dyn FnMut(u64) -> Fault + Send>>>;
+
 pub struct FaultProxy {
     pub url: String,
     /// Decides the fate of each request from a counter, so a test seed reproduces the same faults.
-    plan: Arc<Mutex<Box<dyn FnMut(u64) -> Fault + Send>>>,
+    plan: Plan,
     pub requests: Arc<AtomicU64>,
     /// How many requests are waiting under `Fault::Hold` right now.
     pub held: Arc<AtomicU64>,
@@ -97,7 +100,7 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let plan: Arc<Mutex<Box<dyn FnMut(u64) -> Fault + Send>>> = Arc::new(Mutex::new(Box::new(plan)));
+        let plan: Plan = Arc::new(Mutex::new(Box::new(plan)));
         let requests = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let held = Arc::new(AtomicU64::new(0));
