@@ -133,34 +133,8 @@ pub fn band_for(kind: MeasureKind, total: u8) -> Option<Band> {
 /// answer, independently of the total, because a low total must never hide a risk answer.
 pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
     let s = questionnaire(kind)?;
-    if items.len() != usize::from(s.items) {
-        return Err(MeasureError::WrongItemCount {
-            kind,
-            expected: s.items.into(),
-            got: items.len(),
-        });
-    }
-    if let Some((i, &value)) = items.iter().enumerate().find(|(_, &v)| v > s.item_max) {
-        return Err(MeasureError::ItemOutOfRange {
-            kind,
-            item: i as u8 + 1,
-            value,
-            max: s.item_max,
-        });
-    }
-
-    let total: u8 = items
-        .iter()
-        .zip(1u8..)
-        .map(|(&raw, n)| {
-            if s.reversed.contains(&n) {
-                s.item_max - raw
-            } else {
-                raw
-            }
-        })
-        .sum();
-
+    checked(kind, s, items.iter().copied().map(Some))?;
+    let total: u8 = items.iter().zip(1u8..).map(|(&raw, n)| counted(s, n, raw)).sum();
     let risk_flags = risk_flag(kind, s, |n| Some(items[usize::from(n) - 1])).into_iter().collect();
 
     Ok(Scored {
@@ -171,6 +145,38 @@ pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
         band: band_of(s, total),
         risk_flags,
     })
+}
+
+/// The checks every set of answers passes before it is scored, complete or not: the form's
+/// number of items, each within range (`None`: not answered yet).
+fn checked(kind: MeasureKind, s: &Spec, answers: impl ExactSizeIterator<Item = Option<u8>>) -> Result<(), MeasureError> {
+    if answers.len() != usize::from(s.items) {
+        return Err(MeasureError::WrongItemCount {
+            kind,
+            expected: s.items.into(),
+            got: answers.len(),
+        });
+    }
+    for (i, value) in answers.enumerate() {
+        if let Some(value) = value.filter(|&v| v > s.item_max) {
+            return Err(MeasureError::ItemOutOfRange {
+                kind,
+                item: i as u8 + 1,
+                value,
+                max: s.item_max,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What item `n`'s raw answer adds to the total (reversed items count from the other end).
+fn counted(s: &Spec, n: u8, raw: u8) -> u8 {
+    if s.reversed.contains(&n) {
+        s.item_max - raw
+    } else {
+        raw
+    }
 }
 
 /// The risk item's flag when it is answered above zero (`answer` gives an item's raw answer).
@@ -210,17 +216,8 @@ pub struct SoFar {
 /// the right number of items, each within range.
 pub fn score_so_far(kind: MeasureKind, answers: &[Option<u8>]) -> Result<SoFar, MeasureError> {
     let s = questionnaire(kind)?;
-    if answers.len() != usize::from(s.items) {
-        return Err(MeasureError::WrongItemCount { kind, expected: s.items.into(), got: answers.len() });
-    }
-    if let Some((i, value)) = answers.iter().enumerate().find_map(|(i, v)| v.filter(|&v| v > s.item_max).map(|v| (i, v))) {
-        return Err(MeasureError::ItemOutOfRange { kind, item: i as u8 + 1, value, max: s.item_max });
-    }
-    let total_so_far = answers
-        .iter()
-        .zip(1u8..)
-        .filter_map(|(a, n)| a.map(|raw| if s.reversed.contains(&n) { s.item_max - raw } else { raw }))
-        .sum();
+    checked(kind, s, answers.iter().copied())?;
+    let total_so_far = answers.iter().zip(1u8..).filter_map(|(a, n)| a.map(|raw| counted(s, n, raw))).sum();
     let scored = match answers.iter().copied().collect::<Option<Vec<u8>>>() {
         Some(items) => Some(score(kind, &items)?),
         None => None,
