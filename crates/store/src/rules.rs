@@ -57,24 +57,16 @@ impl RulesInUse {
     /// Reads the data folder's rule files (nothing else) and says what is in use.
     pub fn read(data_dir: &Path) -> RulesInUse {
         let team = team_profiles(data_dir);
-        let mut profiles: Vec<ProfileInUse> = ServiceProfile::shipped()
+        let profiles = merged(team.used)
             .into_iter()
-            .map(|p| ProfileInUse { id: p.id, name: p.name, file: None })
+            .map(|(p, file)| ProfileInUse { id: p.id, name: p.name, file: file.map(|f| f.display().to_string()) })
             .collect();
-        for (own, path) in &team.used {
-            let entry = ProfileInUse { id: own.id.clone(), name: own.name.clone(), file: Some(path.display().to_string()) };
-            match profiles.iter_mut().find(|p| p.id == own.id) {
-                Some(shipped) => *shipped = entry,
-                None => profiles.push(entry),
-            }
-        }
         let mut problems = team.problems;
-        let bank_holidays = match working_days_from_file(data_dir) {
-            Ok(Some(_)) => {
-                let path = data_dir.join(BANK_HOLIDAYS_FILE);
-                let file_years = std::fs::read_to_string(&path).ok().and_then(|json| gov_uk_years(&json));
-                BankHolidaysInUse { file: Some(path.display().to_string()), file_years }
-            }
+        let bank_holidays = match bank_holidays_file(data_dir) {
+            Ok(Some((_, json))) => BankHolidaysInUse {
+                file: Some(data_dir.join(BANK_HOLIDAYS_FILE).display().to_string()),
+                file_years: gov_uk_years(&json),
+            },
             Ok(None) => BankHolidaysInUse { file: None, file_years: None },
             Err(problem) => {
                 problems.push(problem);
@@ -89,11 +81,17 @@ impl RulesInUse {
 /// The service profiles to choose from: the shipped ones, each replaced by a team's file with the
 /// same id, then the team's other services.
 pub(crate) fn service_profiles(data_dir: &Path) -> Vec<ServiceProfile> {
-    let mut profiles = ServiceProfile::shipped();
-    for (own, _) in team_profiles(data_dir).used {
-        match profiles.iter_mut().find(|p| p.id == own.id) {
-            Some(shipped) => *shipped = own,
-            None => profiles.push(own),
+    merged(team_profiles(data_dir).used).into_iter().map(|(p, _)| p).collect()
+}
+
+/// The shipped profiles with the team's laid over them (a team file with a shipped id replaces
+/// it; other team services follow), each with the file it came from (`None`: shipped).
+fn merged(team: Vec<(ServiceProfile, PathBuf)>) -> Vec<(ServiceProfile, Option<PathBuf>)> {
+    let mut profiles: Vec<(ServiceProfile, Option<PathBuf>)> = ServiceProfile::shipped().into_iter().map(|p| (p, None)).collect();
+    for (own, path) in team {
+        match profiles.iter_mut().find(|(p, _)| p.id == own.id) {
+            Some(shipped) => *shipped = (own, Some(path)),
+            None => profiles.push((own, Some(path))),
         }
     }
     profiles
@@ -230,6 +228,12 @@ fn plain_json_error(reason: &str) -> String {
 /// The bank holidays from `<data dir>/bank-holidays.json`, `None` when there is no such file, or
 /// the sentence saying why it is not used.
 pub(crate) fn working_days_from_file(data_dir: &Path) -> Result<Option<WorkingDays>, String> {
+    Ok(bank_holidays_file(data_dir)?.map(|(days, _)| days))
+}
+
+/// As [`working_days_from_file`], with the file's text (read once) for anything else to be said
+/// about it.
+fn bank_holidays_file(data_dir: &Path) -> Result<Option<(WorkingDays, String)>, String> {
     let path = data_dir.join(BANK_HOLIDAYS_FILE);
     if !path.exists() {
         return Ok(None);
@@ -240,19 +244,22 @@ pub(crate) fn working_days_from_file(data_dir: &Path) -> Result<Option<WorkingDa
             path.display()
         )
     })?;
-    WorkingDays::from_gov_uk_json(&json).map(Some).map_err(|e| {
-        let why = e.to_string();
-        let fix = if why.contains(GOV_UK_BANK_HOLIDAYS) {
-            String::new()
-        } else {
-            format!(" Download {GOV_UK_BANK_HOLIDAYS} again and save it there unchanged, or remove the file.")
-        };
-        format!(
-            "The bank holidays in {} were not used ({}); the shipped list is used instead.{fix}",
-            path.display(),
-            why.trim_end_matches('.')
-        )
-    })
+    match WorkingDays::from_gov_uk_json(&json) {
+        Ok(days) => Ok(Some((days, json))),
+        Err(e) => {
+            let why = e.to_string();
+            let fix = if why.contains(GOV_UK_BANK_HOLIDAYS) {
+                String::new()
+            } else {
+                format!(" Download {GOV_UK_BANK_HOLIDAYS} again and save it there unchanged, or remove the file.")
+            };
+            Err(format!(
+                "The bank holidays in {} were not used ({}); the shipped list is used instead.{fix}",
+                path.display(),
+                why.trim_end_matches('.')
+            ))
+        }
+    }
 }
 
 /// The first and last year gov.uk's file lists England and Wales days for.
