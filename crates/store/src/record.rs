@@ -772,7 +772,7 @@ impl Store {
             .tasks
             .iter()
             .find(|t| t.details.task_id == task_id)
-            .ok_or_else(|| StoreError::Refused(format!("That task is not on this case: it may have been marked done already (reference {task_id}). Open the case again to see its tasks.")))?;
+            .ok_or_else(|| StoreError::Refused(format!("That task is not on this case (reference {task_id}). Open the case again to see its tasks.")))?;
         if let Some(done) = &task.done {
             return Err(StoreError::Refused(format!(
                 "That task was already done by {} on {}.",

@@ -355,7 +355,7 @@ fn risk_alerts_tasks_and_discharge() {
     let r = store.complete_task(case, task);
     refused(&store, r, "That task was already done by test.clinician on 24 November 2026.");
     let r = store.complete_task(case, Uuid::nil());
-    refused(&store, r, &format!("That task is not on this case: it may have been marked done already (reference {}). Open the case again to see its tasks.", Uuid::nil()));
+    refused(&store, r, &format!("That task is not on this case (reference {}). Open the case again to see its tasks.", Uuid::nil()));
 
     let r = store.discharge(case, day("2026-10-01"), DischargeReason::GoalsMet, "Fictional.".into());
     refused(&store, r, "The discharge date is before the referral was received (24 November 2026). Check the date.");
