@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "rules_problems",
     "check_referral",
     "receive_referral",
+    "consultation_without_consent",
     "change_referral_status",
     "record_consultation",
     "record_person",

@@ -297,6 +297,7 @@ fn main() {
             record::rules_problems,
             record::check_referral,
             record::receive_referral,
+            record::consultation_without_consent,
             record::change_referral_status,
             record::record_consultation,
             record::record_person,

@@ -3,7 +3,8 @@
 //! `casebook-store` call; the rules live in the domain and store crates.
 
 use casebook_domain::{
-    AlertKind, CaseHeader, CaseState, DischargeReason, MeasureEntry, ReferralStatus, ServiceProfile, TaskKind, Vocabulary,
+    AlertKind, CaseHeader, CaseState, ConsultationOutcome, DischargeReason, MeasureEntry, ReferralStatus, ServiceProfile,
+    TaskKind, Vocabulary,
 };
 use casebook_measures::{Form, Goal, GoalsScored, MeasureKind, SoFar};
 use casebook_store::{
@@ -85,6 +86,16 @@ pub async fn check_referral(state: State<'_, AppState>, input: ReferralInput) ->
 #[tauri::command(rename_all = "snake_case")]
 pub async fn receive_referral(state: State<'_, AppState>, input: ReferralInput) -> Result<CaseSummary, String> {
     state.with_store(|s| s.receive_referral(input))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn consultation_without_consent(
+    state: State<'_, AppState>,
+    input: ReferralInput,
+    outcome: ConsultationOutcome,
+    advice: Option<String>,
+) -> Result<CaseSummary, String> {
+    state.with_store(|s| s.consultation_without_consent(input, outcome, advice))
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -462,6 +462,27 @@ fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// The family as intake typed them, for the case a referral (or a consultation instead) opens.
+fn family_opened(input: &ReferralInput) -> EventBody {
+    EventBody::CaseOpened(CaseOpened {
+        family_name: input.family_name.trim().to_string(),
+        parent: text(input.parent_name.clone()).map(|name| Person { name }),
+        due_date: input.due_date,
+        infant: input.infant_dob.map(|date_of_birth| Infant { name: text(input.infant_name.clone()), date_of_birth }),
+    })
+}
+
+/// A referrer's or consulting professional's details as typed, trimmed, with empty ones left out.
+fn tidy_professional(p: Professional) -> Professional {
+    Professional {
+        name: p.name.trim().to_string(),
+        organisation: text(p.organisation),
+        phone: text(p.phone),
+        email: text(p.email),
+        ..p
+    }
+}
+
 fn first_line(text: &str) -> String {
     const MAX: usize = 80;
     let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
@@ -542,23 +563,12 @@ impl Store {
     pub fn receive_referral(&mut self, input: ReferralInput) -> Result<CaseSummary> {
         let check = self.check_referral(&input)?;
         let case_id = Uuid::now_v7();
-        let opened = EventBody::CaseOpened(CaseOpened {
-            family_name: input.family_name.trim().to_string(),
-            parent: text(input.parent_name).map(|name| Person { name }),
-            due_date: input.due_date,
-            infant: input.infant_dob.map(|date_of_birth| Infant { name: text(input.infant_name), date_of_birth }),
-        });
+        let opened = family_opened(&input);
         let referral = EventBody::ReferralReceived(ReferralReceived {
             referral_id: Uuid::now_v7(),
             received_on: input.received_on,
             profile_id: input.profile_id.trim().to_string(),
-            referrer: Professional {
-                name: input.referrer.name.trim().to_string(),
-                organisation: text(input.referrer.organisation),
-                phone: text(input.referrer.phone),
-                email: text(input.referrer.email),
-                ..input.referrer
-            },
+            referrer: tidy_professional(input.referrer),
             consent_to_refer: input.consent_to_refer,
             reasons: input.reasons,
             other_reasons: text(input.other_reasons),
@@ -571,6 +581,39 @@ impl Store {
         self.write(|tx, w, clock| {
             w.append(tx, clock, case_id, opened)?;
             w.append(tx, clock, case_id, referral)?;
+            Ok(())
+        })?;
+        self.case_summary(case_id)
+    }
+
+    /// A professional asked about a family who have not consented to a referral. That cannot be a
+    /// referral, so the request is kept as a consultation (what came of it, any advice) on a case
+    /// opened for the family, both in one transaction, so it is there if they are referred later.
+    pub fn consultation_without_consent(
+        &mut self,
+        input: ReferralInput,
+        outcome: ConsultationOutcome,
+        advice: Option<String>,
+    ) -> Result<CaseSummary> {
+        let case_id = Uuid::now_v7();
+        let opened = family_opened(&input);
+        let why: Vec<String> =
+            input.reasons.iter().map(|r| r.label().to_string()).chain(text(input.other_reasons)).collect();
+        let question = match why.is_empty() {
+            true => "Asked about the family without their consent to a referral.".to_string(),
+            false => format!("Asked about the family without their consent to a referral. {}.", why.join("; ")),
+        };
+        let consultation = EventBody::ConsultationRecorded(ConsultationRecorded {
+            consultation_id: Uuid::now_v7(),
+            on: input.received_on,
+            professional: tidy_professional(input.referrer),
+            question,
+            outcome,
+            advice: text(advice),
+        });
+        self.write(|tx, w, clock| {
+            w.append(tx, clock, case_id, opened)?;
+            w.append(tx, clock, case_id, consultation)?;
             Ok(())
         })?;
         self.case_summary(case_id)

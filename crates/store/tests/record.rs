@@ -620,3 +620,37 @@ fn professionals_involved_are_recorded_with_their_role() {
     assert!(err.contains("for professionals only"), "{err}");
     assert_eq!(store.outbox_len().unwrap(), before, "nothing written on refusal");
 }
+
+#[test]
+fn a_request_without_consent_is_kept_as_a_consultation_on_a_case_opened_for_the_family() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let mut input = referral("Testfamily-NoConsent");
+    input.consent_to_refer = false;
+    input.other_reasons = Some("  Fictional: low mood since the birth ".into());
+    let summary = store
+        .consultation_without_consent(input, ConsultationOutcome::AdviceGiven, Some(" Fictional: a listening visit ".into()))
+        .unwrap();
+    assert_eq!(summary.family_name.as_deref(), Some("Testfamily-NoConsent"));
+    let state = store.case(summary.case_id).unwrap().state;
+    assert!(state.record.referral.is_none(), "without consent there is no referral");
+    assert_eq!(state.details.as_ref().unwrap().parent.as_ref().unwrap().name, "Parent of Testfamily-NoConsent");
+    let c = &state.record.consultations[0].details;
+    assert_eq!(
+        c.question,
+        format!(
+            "Asked about the family without their consent to a referral. {}; {}; Fictional: low mood since the birth.",
+            ReferralReason::LackOfBonding.label(),
+            ReferralReason::HistoryOfAcesOrTrauma.label()
+        )
+    );
+    assert_eq!(c.outcome, ConsultationOutcome::AdviceGiven);
+    assert_eq!(c.advice.as_deref(), Some("Fictional: a listening visit"));
+    assert_eq!(c.professional, midwife());
+    assert_eq!(c.on, day("2026-11-24"));
+    // Both in one transaction: a refused one (no family name) leaves no case behind.
+    let mut nameless = referral(" ");
+    nameless.consent_to_refer = false;
+    assert!(store.consultation_without_consent(nameless, ConsultationOutcome::AdviceGiven, None).is_err());
+    assert_eq!(store.case_count().unwrap(), 1);
+}

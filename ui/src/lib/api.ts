@@ -22,6 +22,7 @@ import type { SyncSummary } from "../bindings/SyncSummary";
 import type { AlertKind } from "../bindings/AlertKind";
 import type { CasePage } from "../bindings/CasePage";
 import type { ConsultationInput } from "../bindings/ConsultationInput";
+import type { ConsultationOutcome } from "../bindings/ConsultationOutcome";
 import type { DischargeReason } from "../bindings/DischargeReason";
 import type { Form } from "../bindings/Form";
 import type { FormDraft } from "../bindings/FormDraft";
@@ -85,6 +86,9 @@ export const api = {
   rulesProblems: () => invoke<string[]>("rules_problems"),
   checkReferral: (input: ReferralInput) => invoke<ReferralCheck>("check_referral", { input }),
   receiveReferral: (input: ReferralInput) => invoke<CaseSummary>("receive_referral", { input }),
+  /** No consent to refer: a case for the family with the request kept as a consultation. */
+  consultationWithoutConsent: (input: ReferralInput, outcome: ConsultationOutcome, advice: string | null) =>
+    invoke<CaseSummary>("consultation_without_consent", { input, outcome, advice }),
   changeReferralStatus: (case_id: string, status: ReferralStatus, on: string, reason: string | null) =>
     invoke<void>("change_referral_status", { case_id, status, on, reason }),
   recordConsultation: (case_id: string, input: ConsultationInput) =>
