@@ -64,8 +64,8 @@ fn start_folder() -> Option<PathBuf> {
 
 /// Shows the native dialog and waits for the answer. GTK belongs to the window's main thread, so
 /// the dialog is built there (architecture.md: rfd's GTK dialogs called from another thread can
-/// hang, rfd #198) and awaited on a thread of its own, which keeps both the window and the async
-/// runtime free while the clinician chooses. `None` when they cancel.
+/// hang, rfd #198); its answer is awaited here, which keeps both the window and the async runtime
+/// free while the clinician chooses. `None` when they cancel.
 async fn ask(app: &AppHandle, ask: Ask) -> Result<Option<PathBuf>, String> {
     if let Some(folder) = save_to_override() {
         return Ok(Some(match ask {
@@ -73,8 +73,10 @@ async fn ask(app: &AppHandle, ask: Ask) -> Result<Option<PathBuf>, String> {
             Ask::Folder { .. } => folder,
         }));
     }
+    type Chosen = std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
+    let cannot = |e: &dyn std::fmt::Display| format!("Casebook could not open the save dialog ({e}). Try the export again.");
     let window = app.get_webview_window("main");
-    let (answer, answered) = std::sync::mpsc::channel();
+    let (built, dialog_shown) = std::sync::mpsc::sync_channel::<Chosen>(1);
     app.run_on_main_thread(move || {
         let mut dialog = rfd::AsyncFileDialog::new();
         if let Some(window) = &window {
@@ -83,23 +85,20 @@ async fn ask(app: &AppHandle, ask: Ask) -> Result<Option<PathBuf>, String> {
         if let Some(folder) = start_folder() {
             dialog = dialog.set_directory(folder);
         }
-        type Chosen = std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
-        let chosen: Chosen = match ask {
+        let _ = built.send(match ask {
             Ask::File { title, file_name } => {
                 Box::pin(dialog.set_title(title).set_file_name(file_name).add_filter("PDF", &["pdf"]).save_file())
             }
             Ask::Folder { title } => Box::pin(dialog.set_title(title).pick_folder()),
-        };
-        std::thread::spawn(move || {
-            let path = tauri::async_runtime::block_on(chosen).map(|h| h.path().to_path_buf());
-            let _ = answer.send(path);
         });
     })
-    .map_err(|e| format!("Casebook could not open the save dialog ({e}). Try the export again."))?;
-    tauri::async_runtime::spawn_blocking(move || answered.recv())
+    .map_err(|e| cannot(&e))?;
+    // Only the building waits on the main thread; the answer itself is awaited.
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog_shown.recv())
         .await
-        .map_err(|e| format!("Casebook could not open the save dialog ({e}). Try the export again."))?
-        .map_err(|_| "The save dialog closed without an answer. Try the export again.".to_string())
+        .map_err(|e| cannot(&e))?
+        .map_err(|e| cannot(&e))?;
+    Ok(chosen.await.map(|h| h.path().to_path_buf()))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it over
