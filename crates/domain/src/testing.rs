@@ -70,6 +70,25 @@ impl Laptop {
     }
 }
 
+/// An outcome measure as a laptop records it: item scores for a questionnaire, or goals and their
+/// scores for Goal Based Outcomes (the other left empty).
+pub fn measure_recorded(
+    kind: casebook_measures::MeasureKind,
+    time_point: casebook_measures::TimePoint,
+    on: chrono::NaiveDate,
+    items: &[u8],
+    goals: &[(&str, u8)],
+) -> EventBody {
+    EventBody::MeasureRecorded(crate::record::MeasureRecorded {
+        measure_id: Uuid::now_v7(),
+        kind,
+        time_point,
+        administered_on: on,
+        items: items.to_vec(),
+        goals: goals.iter().map(|(description, score)| casebook_measures::Goal { description: (*description).into(), score: *score }).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

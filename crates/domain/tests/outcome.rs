@@ -1,9 +1,9 @@
 //! Outcome change from baseline, as the discharge form, the discharged case, the chronology and
 //! the command line show it: worked examples folded from events a laptop wrote. All fictional.
 
-use casebook_domain::testing::Laptop;
+use casebook_domain::testing::{measure_recorded, Laptop};
 use casebook_domain::*;
-use casebook_measures::{ChangeDirection, Goal, MeasureKind, TimePoint};
+use casebook_measures::{ChangeDirection, MeasureKind, TimePoint};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -15,25 +15,11 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn questionnaire(kind: MeasureKind, time_point: TimePoint, on: &str, items: &[u8]) -> EventBody {
-    EventBody::MeasureRecorded(MeasureRecorded {
-        measure_id: Uuid::now_v7(),
-        kind,
-        time_point,
-        administered_on: d(on),
-        items: items.to_vec(),
-        goals: vec![],
-    })
+    measure_recorded(kind, time_point, d(on), items, &[])
 }
 
 fn gbo(time_point: TimePoint, on: &str, goals: &[(&str, u8)]) -> EventBody {
-    EventBody::MeasureRecorded(MeasureRecorded {
-        measure_id: Uuid::now_v7(),
-        kind: MeasureKind::Gbo,
-        time_point,
-        administered_on: d(on),
-        items: vec![],
-        goals: goals.iter().map(|(description, score)| Goal { description: (*description).into(), score: *score }).collect(),
-    })
+    measure_recorded(MeasureKind::Gbo, time_point, d(on), &[], goals)
 }
 
 /// EPDS totals from 0 to 30: every item 0 except enough to add up to `total` (item 10 left at 0).

@@ -2,10 +2,10 @@
 //! access document (which may be sent to a family) uses plain words, not system terms. All data
 //! is fictional.
 
-use casebook_domain::testing::Laptop;
+use casebook_domain::testing::{measure_recorded, Laptop};
 use casebook_domain::*;
 use casebook_export::{to_pdf, Block, Document};
-use casebook_measures::{Goal, MeasureKind, TimePoint};
+use casebook_measures::{MeasureKind, TimePoint};
 use casebook_report::{chronology, outcome_change_lines, subject_access};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -23,27 +23,8 @@ fn exported_at() -> DateTime<Utc> {
     "2026-11-24T14:03:00Z".parse().unwrap()
 }
 
-fn measure(
-    kind: MeasureKind,
-    time_point: TimePoint,
-    on: &str,
-    items: &[u8],
-    goals: &[(&str, u8)],
-) -> EventBody {
-    EventBody::MeasureRecorded(MeasureRecorded {
-        measure_id: Uuid::now_v7(),
-        kind,
-        time_point,
-        administered_on: d(on),
-        items: items.to_vec(),
-        goals: goals
-            .iter()
-            .map(|(description, score)| Goal {
-                description: (*description).into(),
-                score: *score,
-            })
-            .collect(),
-    })
+fn measure(kind: MeasureKind, time_point: TimePoint, on: &str, items: &[u8], goals: &[(&str, u8)]) -> EventBody {
+    measure_recorded(kind, time_point, d(on), items, goals)
 }
 
 /// A discharged case with EPDS 11 → 4 and one goal 2 → 7, and an addendum whose note this
