@@ -390,9 +390,14 @@ pub(crate) fn optional(field: &'static str, value: &Option<String>, max: usize) 
     }
 }
 
+/// A date a record is about: not after `today`, and not before 1900 (a year mistyped as 0001 or a
+/// dead clock), whichever form or command it came from.
 pub(crate) fn not_future(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), ValidationError> {
     if date > today {
         return Err(ValidationError::InFuture { field, date });
+    }
+    if date < crate::admission::EARLIEST_DATE {
+        return Err(ValidationError::Implausible { field, date, why: "it is before 1900" });
     }
     Ok(())
 }

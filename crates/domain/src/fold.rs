@@ -12,7 +12,7 @@ use crate::record::{CaseRecord, RecordFold, Written};
 use crate::vocab::ReferralStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -39,6 +39,36 @@ pub struct CaseState {
     pub last_recorded_at: Option<DateTime<Utc>>,
     /// Referral, family, measures, risk, alerts, tasks, discharge.
     pub record: CaseRecord,
+    /// Things that should never happen and need a person (the team lead) to look: a second
+    /// signature of a note already signed. Both texts are kept; the record shows the first.
+    pub integrity_problems: Vec<IntegrityProblem>,
+}
+
+/// A second signature of a note: its text, author and time, kept beside the signature the record
+/// shows (the one the team's central store took in first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct IntegrityProblem {
+    pub note_id: Uuid,
+    /// The signature the record shows.
+    pub kept_event_id: Uuid,
+    /// The other signature.
+    pub event_id: Uuid,
+    pub author: String,
+    pub signed_at: DateTime<Utc>,
+    pub text: String,
+    pub why: String,
+}
+
+/// When the team's central store took an event in: its place in the central store's order, and
+/// its own clock's time. Known for every event the laptop has sent or received; absent for what
+/// is still waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub seq: u64,
+    pub received_at: Option<DateTime<Utc>>,
+    /// A sentence for the team lead when the central store took the event in with a reservation.
+    pub flag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -105,6 +135,11 @@ pub struct SignedNote {
     pub late_entry: bool,
     pub event_id: Uuid,
     pub addenda: Vec<Addendum>,
+    /// When the team's central store received it, if the laptop knows; shown beside the signing
+    /// time when the two are more than a day apart (a laptop offline for days, or a wrong clock).
+    pub received_at: Option<DateTime<Utc>>,
+    /// What the central store noted for the team lead when it took the note in, if anything.
+    pub flag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -187,6 +222,7 @@ impl CaseState {
             chronology: Vec::new(),
             last_recorded_at: None,
             record: CaseRecord::default(),
+            integrity_problems: Vec::new(),
         }
     }
 
@@ -207,9 +243,27 @@ impl CaseState {
 /// Folds a case's events, in any order and with any repeats, into its current state.
 /// Events of other cases are ignored (and reported as unplaced).
 pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
+    fold_received(case_id, events, &HashMap::new())
+}
+
+/// As [`fold`], knowing when the central store received each event it has seen. Should a note
+/// ever be signed twice, the signature the central store took in first is the note (never the
+/// one whose laptop clock claims to be earlier: a clock can be forged); the other is kept as an
+/// integrity problem. A signature the central store has not received yet comes after all it has.
+pub fn fold_received(case_id: Uuid, events: &[Event], receipts: &HashMap<Uuid, Receipt>) -> CaseState {
     let mut seen = HashSet::new();
     let mut ordered: Vec<&Event> = events.iter().filter(|e| seen.insert(e.id)).collect();
     ordered.sort_by_key(|e| e.order_key());
+    let server_order = |e: &Event| (receipts.get(&e.id).map_or(u64::MAX, |r| r.seq), e.order_key());
+    let mut first_signature: HashMap<Uuid, &Event> = HashMap::new();
+    for e in &ordered {
+        if let (EventBody::NoteSigned(n), true) = (&e.body, e.case_id == case_id) {
+            let first = first_signature.entry(n.note_id).or_insert(e);
+            if server_order(e) < server_order(first) {
+                *first = e;
+            }
+        }
+    }
 
     let mut state = CaseState::empty(case_id);
     let mut notes: BTreeMap<Uuid, usize> = BTreeMap::new();
@@ -298,8 +352,18 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                 }
             }
             EventBody::NoteSigned(n) => {
-                if notes.contains_key(&n.note_id) {
-                    state.unplaced.push(unplaced("this note was already signed; signed notes never change"));
+                let kept = first_signature[&n.note_id];
+                if kept.id != e.id {
+                    state.integrity_problems.push(IntegrityProblem {
+                        note_id: n.note_id,
+                        kept_event_id: kept.id,
+                        event_id: e.id,
+                        author: e.author.clone(),
+                        signed_at: e.recorded_at,
+                        text: n.text.clone(),
+                        why: "This note was signed a second time; signed notes never change, so the record keeps the signature the team received first."
+                            .into(),
+                    });
                     continue;
                 }
                 in_progress.remove(&n.note_id);
@@ -314,6 +378,8 @@ pub fn fold(case_id: Uuid, events: &[Event]) -> CaseState {
                     late_entry: e.recorded_at.date_naive() > n.occurred_on,
                     event_id: e.id,
                     addenda: Vec::new(),
+                    received_at: receipts.get(&e.id).and_then(|r| r.received_at),
+                    flag: receipts.get(&e.id).and_then(|r| r.flag.clone()),
                 });
                 entry(n.occurred_on, ChronologyItem::Note { note_id: n.note_id });
             }
@@ -554,7 +620,39 @@ mod tests {
         ));
         let s = fold(case, &events);
         assert_eq!(s.signed_notes[0].text, "Fictional session record.");
-        assert_eq!(s.unplaced.len(), 1);
+        assert_eq!(s.integrity_problems.len(), 1);
+        assert_eq!(s.integrity_problems[0].text, "Rewritten", "the second text is kept, for the lead to see");
+        assert!(s.unplaced.is_empty());
+    }
+
+    #[test]
+    fn a_forged_earlier_clock_does_not_win_over_what_the_central_store_received_first() {
+        let (case, mut events) = story();
+        let original = events[3].clone();
+        let note_id = match &original.body {
+            EventBody::NoteSigned(n) => n.note_id,
+            _ => unreachable!(),
+        };
+        // The forger's clock claims to be long before the author's signature.
+        let mut forger = Laptop::new("lead.forger");
+        let forged = forger.write_at(
+            case,
+            1_000,
+            EventBody::NoteSigned(NoteSigned { note_id, contact_id: None, occurred_on: day("2026-11-20"), text: "Forged".into() }),
+        );
+        events.push(forged.clone());
+        let at = |seq: u64| Receipt { seq, received_at: None, flag: None };
+        let receipts: HashMap<Uuid, Receipt> = [(original.id, at(10)), (forged.id, at(11))].into();
+        let s = fold_received(case, &events, &receipts);
+        let note = s.signed_note(note_id).unwrap();
+        assert_eq!((note.text.as_str(), note.author.as_str()), ("Fictional session record.", "clinician.one"));
+        assert_eq!(s.integrity_problems[0].event_id, forged.id);
+        // Without knowing the central store's order, the laptop-only view would have been fooled:
+        // that is why every laptop folds with receipts.
+        assert_eq!(fold(case, &events).signed_note(note_id).unwrap().text, "Forged");
+        // Not yet received by anyone comes after everything received.
+        let receipts: HashMap<Uuid, Receipt> = [(original.id, at(10))].into();
+        assert_eq!(fold_received(case, &events, &receipts).signed_note(note_id).unwrap().text, "Fictional session record.");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Casebook's clinical domain, as pure code.
 //!
+//! - [`admission`]: what may enter a case's record at all (created once, addenda to signed notes,
+//!   possible dates), checked by the central store on every event.
 //! - [`age`]: infants' ages (and corrected age for prematurity) and weeks of pregnancy, from dates.
 //! - [`clock`]: the hybrid logical clock that orders events without trusting a laptop's wall clock.
 //! - [`event`]: the immutable event envelope, the event kinds and their validation.
@@ -12,24 +14,30 @@
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
+pub mod admission;
 pub mod age;
 pub mod clock;
 pub mod event;
 pub mod fold;
 pub mod header;
 pub mod nhs_number;
+pub mod printable;
 pub mod profile;
 pub mod record;
 pub mod session_record;
+pub mod strength;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod vocab;
 
+pub use admission::{check_times, Claim, ClaimKind, Refusal, EARLIEST_DATE};
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
 pub use event::*;
 pub use fold::*;
 pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
+pub use printable::printable;
+pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};
 pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
 pub use nhs_number::{NhsNumber, NhsNumberError};

@@ -47,6 +47,11 @@ impl Laptop {
         self.device_id
     }
 
+    /// The device sequence number of the last event written (0 before the first).
+    pub fn written_up_to(&self) -> u64 {
+        self.seq
+    }
+
     /// Writes one sealed event for `case_id` at wall-clock time `wall_ms` (milliseconds since the
     /// Unix epoch): the next device sequence number, the clock ticked at `wall_ms`, and
     /// `recorded_at` set to that instant. The body is not validated; that is the caller's choice.

@@ -120,10 +120,23 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResult {
     pub event_id: Uuid,
-    /// The global sequence number the central store gave the event.
+    /// The global sequence number the central store gave the event (0 when it was refused).
     pub seq: u64,
     /// `false` when the event was already held (a retried push): still a success.
     pub stored_now: bool,
+    /// When the central store took the event in, by its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+    /// Why this one event was not stored. The rest of the batch is unaffected; the laptop sets a
+    /// refused event aside with this reason and never deletes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<EventProblem>,
+}
+
+impl PushResult {
+    pub fn refused(event_id: Uuid, problem: EventProblem) -> Self {
+        PushResult { event_id, seq: 0, stored_now: false, received_at: None, refused: Some(problem) }
+    }
 }
 
 /// Where a puller has got to in its own feed. Events become visible to a user either when they
@@ -185,6 +198,13 @@ pub struct PullResponse {
 pub struct PulledEvent {
     pub seq: u64,
     pub event: Event,
+    /// When the central store took the event in, by its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+    /// A sentence for the team lead when the central store took the event in with a reservation
+    /// (written after its author's allocation ended, before their laptop knew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 /// `GET /v1/allocations`: for every case the caller can see, the clinicians it is allocated to,
@@ -240,7 +260,8 @@ pub struct AllocationRequest {
     pub username: String,
 }
 
-/// One line of a case's audit trail on the central store.
+/// One line of a case's audit trail on the central store. Refusals have an `action` beginning
+/// with `refused_`; what the administration command did, `cli_`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
@@ -251,6 +272,11 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<Uuid>,
     pub detail: String,
+    /// Where the request came from: the client's address, or `cli:<OS user>` for the
+    /// administration command. Absent on rows written before it was recorded (and, for now, on
+    /// push rows), so older rows and older readers still parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@ import type { CaseHeader } from "./CaseHeader";
 import type { CaseState } from "./CaseState";
 import type { CrisisRoute } from "./CrisisRoute";
 import type { Draft } from "./Draft";
+import type { SetAside } from "./SetAside";
 
 /**
  * A case as its screen shows it: the record, my drafts, and the header worked out for today.
@@ -16,4 +17,8 @@ crisis_route: CrisisRoute | null,
 /**
  * The clinicians the case is allocated to, as the central store said at the last sync.
  */
-allocated_to: Array<string> | null, state: CaseState, my_drafts: Array<Draft>, };
+allocated_to: Array<string> | null, 
+/**
+ * Entries for this case the central store refused, kept here with its reason.
+ */
+set_aside: Array<SetAside>, state: CaseState, my_drafts: Array<Draft>, };

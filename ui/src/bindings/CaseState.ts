@@ -4,6 +4,7 @@ import type { CaseRecord } from "./CaseRecord";
 import type { ChronologyEntry } from "./ChronologyEntry";
 import type { Contact } from "./Contact";
 import type { FieldState } from "./FieldState";
+import type { IntegrityProblem } from "./IntegrityProblem";
 import type { NoteInProgress } from "./NoteInProgress";
 import type { SignedNote } from "./SignedNote";
 import type { Unplaced } from "./Unplaced";
@@ -41,4 +42,9 @@ last_recorded_at: string | null,
 /**
  * Referral, family, measures, risk, alerts, tasks, discharge.
  */
-record: CaseRecord, };
+record: CaseRecord, 
+/**
+ * Things that should never happen and need a person (the team lead) to look: a second
+ * signature of a note already signed. Both texts are kept; the record shows the first.
+ */
+integrity_problems: Array<IntegrityProblem>, };

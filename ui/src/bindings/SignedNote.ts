@@ -13,4 +13,13 @@ signed_at: string,
 /**
  * Written on a later day than the contact it records.
  */
-late_entry: boolean, event_id: string, addenda: Array<Addendum>, };
+late_entry: boolean, event_id: string, addenda: Array<Addendum>, 
+/**
+ * When the team's central store received it, if the laptop knows; shown beside the signing
+ * time when the two are more than a day apart (a laptop offline for days, or a wrong clock).
+ */
+received_at: string | null, 
+/**
+ * What the central store noted for the team lead when it took the note in, if anything.
+ */
+flag: string | null, };

@@ -11,4 +11,8 @@ waiting: number,
 /**
  * Signed notes and addenda among them.
  */
-unsent_notes: number, last_sync_at: string | null, };
+unsent_notes: number, 
+/**
+ * Entries the central store refused, set aside on this laptop with its reason.
+ */
+set_aside: number, last_sync_at: string | null, };

@@ -49,6 +49,10 @@ cases_repaired: number,
  */
 resent: number, 
 /**
+ * Entries the central store refused this time; each is set aside with its reason.
+ */
+set_aside: number, 
+/**
  * Things the clinician should know, one sentence each.
  */
 notices: Array<string>, 

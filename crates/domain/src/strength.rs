@@ -1,4 +1,5 @@
-//! Passphrase strength, for the feedback shown while a clinician chooses one.
+//! Passphrase and password strength: the feedback shown while a clinician chooses their laptop
+//! passphrase, and the rule the central store applies to account passwords (one rule, two callers).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
