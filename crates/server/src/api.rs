@@ -1,12 +1,18 @@
 //! The HTTP service: accounts and devices, the sync endpoints, drafts backup and audit.
 //!
-//! Every refusal is a JSON [`ErrorBody`] with a stable code and one sentence a person can act on.
+//! Every refusal is a JSON [`ErrorBody`] with a stable code and one sentence a person can act on,
+//! and is recorded in the audit (see [`crate::audit`]).
 
-use crate::auth::{self, hash_secret, new_secret};
+mod cases;
+
+use crate::auth::{self, hash_secret};
+use crate::connections::ConnectionLimits;
 use crate::metrics::Metrics;
+use crate::signin::{self, ClientIp, SigninPolicy, TrustedProxies};
+use std::net::IpAddr;
 use crate::storage::{DeviceRecord, Storage, StorageError, UserRecord};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,9 +22,8 @@ use casebook_domain::PAYLOAD_VERSION;
 use casebook_protocol::*;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -27,11 +32,14 @@ pub struct ServiceConfig {
     pub token_ttl: Duration,
     /// How far ahead of the server's clock an event's timestamp may be.
     pub max_drift_ms: u64,
-    /// Consecutive wrong passwords before an account locks.
-    pub lockout_after: u32,
-    pub lockout_for: Duration,
-    /// Login attempts allowed from one address per minute.
-    pub login_attempts_per_minute: u32,
+    /// How sign-in attempts are slowed (see `signin`).
+    pub signin: SigninPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `signin::ClientIp`).
+    pub trusted_proxies: TrustedProxies,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is not served.
+    pub metrics_token: Option<String>,
+    /// How many connections at once, and how long a silent one is kept.
+    pub connections: ConnectionLimits,
     pub max_body_bytes: usize,
     pub max_batch_events: usize,
     pub max_pull_events: usize,
@@ -45,9 +53,10 @@ impl Default for ServiceConfig {
             // A laptop whose clock is a day or two fast must still be able to hand in its notes
             // (they are never lost); four days ahead is a broken clock and is refused plainly.
             max_drift_ms: casebook_domain::DEFAULT_MAX_DRIFT_MS,
-            lockout_after: 5,
-            lockout_for: Duration::minutes(15),
-            login_attempts_per_minute: 30,
+            signin: SigninPolicy::default(),
+            trusted_proxies: TrustedProxies::default(),
+            metrics_token: None,
+            connections: ConnectionLimits::default(),
             max_body_bytes: 16 * 1024 * 1024,
             max_batch_events: 2_000,
             max_pull_events: 5_000,
@@ -60,22 +69,15 @@ pub struct Service {
     pub storage: Arc<dyn Storage>,
     pub config: ServiceConfig,
     pub metrics: Metrics,
-    login_window: Mutex<HashMap<IpAddr, (DateTime<Utc>, u32)>>,
 }
 
 pub type AppState = Arc<Service>;
 
 impl Service {
     pub fn new(storage: Arc<dyn Storage>, config: ServiceConfig) -> AppState {
-        Arc::new(Service { storage, config, metrics: Metrics::default(), login_window: Mutex::new(HashMap::new()) })
+        Arc::new(Service { storage, config, metrics: Metrics::default() })
     }
 
-    async fn audit(&self, username: &str, device: Option<Uuid>, action: &str, case_id: Option<Uuid>, detail: String) -> Result<(), ApiError> {
-        self.storage
-            .audit(&AuditEntry { at: Utc::now(), username: username.to_string(), device_id: device, action: action.into(), case_id, detail })
-            .await
-            .map_err(ApiError::from)
-    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -84,19 +86,20 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
-        .route("/v1/login", post(login))
-        .route("/v1/token", post(token))
+        .route("/v1/login", post(signin::login))
+        .route("/v1/token", post(signin::token))
+        .route("/v1/logout", post(signin::logout))
         .route("/v1/me", get(me))
-        .route("/v1/push", post(push))
+        .route("/v1/push", post(push_unless_admin))
         .route("/v1/pull", get(pull))
-        .route("/v1/cases/{case_id}/digest", get(digest))
-        .route("/v1/cases/{case_id}/events", get(case_events))
-        .route("/v1/cases/{case_id}/audit", get(case_audit))
-        .route("/v1/cases/{case_id}/allocations", post(allocate))
-        .route("/v1/cases/{case_id}/allocations/{username}", axum::routing::delete(deallocate))
-        .route("/v1/allocations", get(allocations))
-        .route("/v1/drafts", get(list_drafts))
-        .route("/v1/drafts/{note_id}", put(put_draft).delete(delete_draft))
+        .route("/v1/cases/{case_id}/digest", get(cases::digest))
+        .route("/v1/cases/{case_id}/events", get(cases::case_events))
+        .route("/v1/cases/{case_id}/audit", get(cases::case_audit))
+        .route("/v1/cases/{case_id}/allocations", post(cases::allocate))
+        .route("/v1/cases/{case_id}/allocations/{username}", axum::routing::delete(cases::deallocate))
+        .route("/v1/allocations", get(cases::allocations))
+        .route("/v1/drafts", get(cases::list_drafts))
+        .route("/v1/drafts/{note_id}", put(cases::put_draft).delete(cases::delete_draft))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }
@@ -177,175 +180,129 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     ApiError::new(status, code, format!("The request could not be read: {detail}"))
 }
 
+/// Query strings whose problems come back as our own error shape (400 `invalid_request`), as for
+/// [`ApiJson`], instead of axum's plain-text rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("The address's query could not be read: {}", r.body_text()))),
+        }
+    }
+}
+
+/// The largest `limit` and `max_bytes` a query may name (the OpenAPI document's `maximum`); larger
+/// values up to it are lowered to the server's own page limits.
+pub const MAX_QUERY_NUMBER: u64 = 9_007_199_254_740_991;
+
+/// A page-size parameter as the OpenAPI document states it: an integer from 1 to [`MAX_QUERY_NUMBER`].
+fn page_bound(name: &str, value: Option<u64>) -> Result<Option<usize>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some(v) if (1..=MAX_QUERY_NUMBER).contains(&v) => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
+        Some(v) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("{name} must be a whole number from 1 to {MAX_QUERY_NUMBER} (it was {v})."))),
+    }
+}
+
+/// The `after` cursor as the OpenAPI document states it: empty or omitted for the start, otherwise
+/// `next_cursor` of a previous page (two numbers of at most 18 digits, joined by `-`).
+fn cursor_param(after: Option<&str>) -> Result<Cursor, ApiError> {
+    let refuse = || ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", format!("'{}' is not a sync cursor; start again from the beginning.", after.unwrap_or_default()));
+    match after {
+        None | Some("") => Ok(Cursor::default()),
+        Some(s) => {
+            let (a, b) = s.split_once('-').ok_or_else(refuse)?;
+            let digits = |p: &str| (1..=18).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+            if !digits(a) || !digits(b) {
+                return Err(refuse());
+            }
+            s.parse().map_err(|_| refuse())
+        }
+    }
+}
+
 // ---------- authentication ----------
 
 /// The signed-in user and the device they are using, from a valid access token.
 pub struct Authed {
     pub user: UserRecord,
     pub device: DeviceRecord,
+    /// Where the request came from (see [`ClientIp`]), recorded with everything it does.
+    pub source: IpAddr,
+    /// The hash of the access token presented (sign-out ends exactly that one).
+    pub token_hash: String,
+}
+
+/// Why a presented access token was turned away: what the caller is told, and what is recorded
+/// (the token's laptop and its user, when the token names one that still exists).
+struct TokenRefusal {
+    error: ApiError,
+    username: Option<String>,
+    device: Option<Uuid>,
+    detail: &'static str,
 }
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorised = |code: &str, msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, msg);
+        let Ok(ClientIp(source)) = ClientIp::from_request_parts(parts, state).await;
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| unauthorised("not_signed_in", "Sign in to Casebook first."))?;
-        // Token, device and user in one look-up; the checks are made in the same order as when
-        // they were three.
-        let found = state
-            .storage
-            .authenticate(&hash_secret(token))
-            .await?
-            .ok_or_else(|| unauthorised("token_unknown", "This sign-in is not recognised; sign in again."))?;
-        let device = found.device.ok_or_else(|| unauthorised("token_unknown", "This sign-in is not recognised; sign in again."))?;
-        if device.revoked_at.is_some() {
-            return Err(revoked());
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", "Sign in to Casebook first."))?;
+        match check_token(state, token).await? {
+            Ok((user, device)) => Ok(Authed { user, device, source, token_hash: hash_secret(token) }),
+            Err(r) => {
+                let username = r.username.as_deref().unwrap_or("unknown");
+                state.security_event(username, r.device, Some(source), "refused_token", None, r.detail.into()).await;
+                Err(r.error)
+            }
         }
-        if found.token.expires_at <= Utc::now() {
-            return Err(unauthorised("token_expired", "The sign-in has expired; the laptop renews it automatically."));
-        }
-        let user = found.user.ok_or_else(|| unauthorised("token_unknown", "This account no longer exists; contact IT."))?;
-        Ok(Authed { user, device })
     }
 }
 
-fn revoked() -> ApiError {
+/// The user and laptop an access token stands for, or why it is refused.
+async fn check_token(state: &Service, token: &str) -> Result<Result<(UserRecord, DeviceRecord), TokenRefusal>, ApiError> {
+    let unauthorised = |code: &str, msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, msg);
+    let unknown = || unauthorised("token_unknown", "This sign-in is not recognised; sign in again.");
+    // Token, device and user in one look-up; the checks are made in the same order as when
+    // they were three.
+    let Some(found) = state.storage.authenticate(&hash_secret(token)).await? else {
+        return Ok(Err(TokenRefusal { error: unknown(), username: None, device: None, detail: "unknown access token" }));
+    };
+    let device_id = Some(found.token.device_id);
+    let Some(device) = found.device else {
+        return Ok(Err(TokenRefusal { error: unknown(), username: None, device: device_id, detail: "access token of a laptop no longer registered" }));
+    };
+    let username = Some(device.username.clone());
+    if device.revoked_at.is_some() {
+        return Ok(Err(TokenRefusal { error: revoked(), username, device: device_id, detail: "access token of a revoked laptop" }));
+    }
+    if found.token.expires_at <= Utc::now() {
+        let error = unauthorised("token_expired", "The sign-in has expired; the laptop renews it automatically.");
+        return Ok(Err(TokenRefusal { error, username, device: device_id, detail: "expired access token" }));
+    }
+    let Some(user) = found.user else {
+        let error = unauthorised("token_unknown", "This account no longer exists; contact IT.");
+        return Ok(Err(TokenRefusal { error, username, device: device_id, detail: "access token of an account that no longer exists" }));
+    };
+    if user.disabled_at.is_some() {
+        return Ok(Err(TokenRefusal { error: signin::disabled(), username, device: device_id, detail: "access token of a disabled account" }));
+    }
+    Ok(Ok((user, device)))
+}
+
+pub(crate) fn revoked() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "device_revoked",
         "This laptop's access to Casebook has been withdrawn by IT. It will lock now; contact IT or your team lead.",
     )
-}
-
-async fn issue_session(state: &Service, device_id: Uuid) -> Result<Session, ApiError> {
-    let token = new_secret();
-    let now = Utc::now();
-    let expires_at = now + state.config.token_ttl;
-    state.storage.add_token(&hash_secret(&token), device_id, expires_at).await?;
-    state.storage.device_seen(device_id, now).await?;
-    Ok(Session { access_token: token, expires_at, server_time: now })
-}
-
-/// The caller's address, for rate limiting sign-in attempts.
-pub struct ClientIp(IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1])),
-        ))
-    }
-}
-
-async fn login(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let now = Utc::now();
-    {
-        let mut window = state.login_window.lock().unwrap();
-        let entry = window.entry(ip).or_insert((now, 0));
-        if now - entry.0 > Duration::minutes(1) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > state.config.login_attempts_per_minute {
-            state.metrics.login_failures.inc();
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "Too many sign-in attempts from this address; wait a minute and try again."));
-        }
-    }
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "The username or password is not right.");
-    if req.device_name.trim().is_empty() || req.device_name.chars().count() > 100 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "Give this laptop a name of up to 100 characters."));
-    }
-    let Some(user) = state.storage.user(req.username.trim()).await? else {
-        // Spend the same time as a real check, so timing does not reveal which usernames exist.
-        auth::verify_password(&req.password, auth::DUMMY_HASH);
-        state.metrics.login_failures.inc();
-        return Err(wrong());
-    };
-    if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        state.metrics.login_failures.inc();
-        return Err(locked(until, now));
-    }
-    if !auth::verify_password(&req.password, &user.password_hash) {
-        state.metrics.login_failures.inc();
-        let until = now + state.config.lockout_for;
-        let failures = state.storage.login_failed(&user.username, state.config.lockout_after, until).await?;
-        state.audit(&user.username, None, "login_failed", None, format!("wrong password ({failures} in a row)")).await?;
-        return Err(if failures >= state.config.lockout_after { locked(until, now) } else { wrong() });
-    }
-    state.storage.login_succeeded(&user.username).await?;
-    let secret = new_secret();
-    let device_id = req.device_id.unwrap_or_else(Uuid::new_v4);
-    let device = match state.storage.device(device_id).await? {
-        // Signing in again on a laptop already registered: a fresh credential for the same device.
-        Some(existing) if existing.username == user.username => {
-            if existing.revoked_at.is_some() {
-                return Err(revoked());
-            }
-            let renewed = DeviceRecord { secret_hash: hash_secret(&secret), ..existing };
-            state.storage.renew_device_secret(renewed.id, &renewed.secret_hash).await?;
-            renewed
-        }
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "device_taken",
-                "This laptop's store belongs to another clinician; sign in with that account, or set Casebook up afresh for yourself.",
-            ))
-        }
-        None => {
-            let device = DeviceRecord {
-                id: device_id,
-                username: user.username.clone(),
-                name: req.device_name.trim().to_string(),
-                secret_hash: hash_secret(&secret),
-                created_at: now,
-                revoked_at: None,
-                last_seen_at: None,
-            };
-            state.storage.add_device(&device).await?;
-            device
-        }
-    };
-    let session = issue_session(&state, device.id).await?;
-    state.audit(&user.username, Some(device.id), "login", None, format!("registered device '{}'", device.name)).await?;
-    Ok(Json(LoginResponse {
-        device_id: device.id,
-        device_secret: secret,
-        session,
-        user: UserInfo { username: user.username, role: user.role, team: user.team },
-    }))
-}
-
-fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
-    let minutes = ((until - now).num_seconds() + 59) / 60;
-    ApiError::new(
-        StatusCode::LOCKED,
-        "account_locked",
-        format!("This account is locked for {minutes} more minutes after repeated wrong passwords; ask IT to unlock it sooner."),
-    )
-}
-
-async fn token(State(state): State<AppState>, ApiJson(req): ApiJson<TokenRequest>) -> Result<Json<Session>, ApiError> {
-    let unknown = || ApiError::new(StatusCode::UNAUTHORIZED, "device_unknown", "This laptop is not registered with the central store; sign in again.");
-    let device = state.storage.device(req.device_id).await?.ok_or_else(unknown)?;
-    if device.revoked_at.is_some() {
-        return Err(revoked());
-    }
-    if !auth::secrets_match(&hash_secret(&req.device_secret), &device.secret_hash) {
-        return Err(unknown());
-    }
-    let session = issue_session(&state, device.id).await?;
-    Ok(Json(session))
 }
 
 async fn me(State(state): State<AppState>, authed: Authed) -> Json<serde_json::Value> {
@@ -361,10 +318,11 @@ async fn me(State(state): State<AppState>, authed: Authed) -> Json<serde_json::V
 
 // ---------- sync ----------
 
-/// Checks a batch before anything is stored; returns every problem found, not just the first.
+/// Checks each event of a batch on its own, before the store is asked: what needs no knowledge
+/// of the record (its version, its hash, that it comes from the signed-in clinician's own laptop,
+/// possible times, the kind's own validation). Returns every problem found, each with its index.
 pub fn validate_batch(events: &[casebook_domain::Event], user: &UserRecord, device: &DeviceRecord, now: DateTime<Utc>, max_drift_ms: u64) -> Vec<EventProblem> {
     let mut problems = Vec::new();
-    let horizon_ms = now.timestamp_millis().max(0) as u64 + max_drift_ms;
     let latest_day = (now + Duration::milliseconds(max_drift_ms as i64)).date_naive();
     let mut seen = std::collections::HashSet::new();
     for (index, e) in events.iter().enumerate() {
@@ -375,31 +333,33 @@ pub fn validate_batch(events: &[casebook_domain::Event], user: &UserRecord, devi
             problem("unsupported_version", format!("Payload version {} is not one this central store understands; update Casebook.", e.payload_version));
         }
         if e.verify().is_err() {
-            problem("hash_mismatch", "The event does not match its content hash; it was altered or damaged on the way.".into());
+            problem("hash_mismatch", "The entry does not match its content hash; it was altered or damaged on the way.".into());
         }
         if e.author != user.username {
-            problem("author_mismatch", format!("The event names {} as its author, but you are signed in as {}.", e.author, user.username));
+            problem("author_mismatch", format!("The entry names {} as its author, but you are signed in as {}.", e.author, user.username));
         }
         if e.device_id != device.id {
-            problem("device_mismatch", "The event names another laptop as the one it was written on.".into());
+            problem("device_mismatch", "The entry names another laptop as the one it was written on.".into());
         }
-        if e.hlc.wall_ms > horizon_ms {
-            let hours = (e.hlc.wall_ms - now.timestamp_millis().max(0) as u64) / 3_600_000;
-            problem(
-                "future_timestamp",
-                format!("The event is dated about {hours} hours ahead of the central store's clock; correct the laptop's date and time, then sync again."),
-            );
+        if let Err(r) = casebook_domain::check_times(e, now, max_drift_ms) {
+            problem(r.code, r.message);
         }
         if let Err(v) = e.body.validate(latest_day) {
             problem("invalid_event", v.to_string());
         }
         if !seen.insert(e.id) {
-            problem("repeated_in_batch", "The same event appears twice in one batch.".into());
+            problem("repeated_in_batch", "The same entry appears twice in one batch.".into());
         }
     }
     problems
 }
 
+/// Codes that mean someone tried to write as another person or laptop, or into a case that is not
+/// theirs: recorded as security events, not just refused.
+const SECURITY_CODES: [&str; 5] = ["author_mismatch", "device_mismatch", "hash_mismatch", "case_not_allowed", "allocation_ended"];
+
+/// `POST /v1/push`: every event gets its own answer. One that breaks a rule is refused with its
+/// reason (and recorded); the rest of the batch is stored all the same.
 async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJson<PushRequest>) -> Result<Json<PushResponse>, ApiError> {
     state.metrics.push_requests.inc();
     if req.events.len() > state.config.max_batch_events {
@@ -409,50 +369,100 @@ async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJs
             format!("A batch may hold at most {} events; send the rest in another batch.", state.config.max_batch_events),
         ));
     }
-    let problems = validate_batch(&req.events, &authed.user, &authed.device, Utc::now(), state.config.max_drift_ms);
-    if !problems.is_empty() {
-        state.metrics.refusals.inc();
-        let forbidden = problems.iter().any(|p| p.code == "author_mismatch" || p.code == "device_mismatch");
-        let first = problems[0].message.clone();
-        let mut err = if forbidden {
-            ApiError::new(StatusCode::FORBIDDEN, "not_your_event", format!("Nothing in this batch was stored: {first}"))
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, problems[0].code.as_str(), format!("Nothing in this batch was stored: {first}"))
-        };
-        err.body.problems = problems;
-        return Err(err);
+    let now = Utc::now();
+    let mut early: Vec<Option<EventProblem>> = vec![None; req.events.len()];
+    for p in validate_batch(&req.events, &authed.user, &authed.device, now, state.config.max_drift_ms) {
+        // The first problem of each event is the one it is refused with.
+        early[p.index].get_or_insert(p);
     }
-    // The batch, the removal of its signed notes' draft backups (they have done their job, so no
-    // stale copy lingers) and one audit row per case touched, kept together or not at all.
-    let results = state
-        .storage
-        .push_recorded(&authed.user, authed.device.id, &req.events, Utc::now())
-        .await
-        .inspect_err(|_| state.metrics.refusals.inc())?;
-    let stored = results.iter().filter(|r| r.stored_now).count() as u64;
-    state.metrics.events_stored.add(stored);
+    let admissible: Vec<casebook_domain::Event> =
+        req.events.iter().zip(&early).filter(|(_, p)| p.is_none()).map(|(e, _)| e.clone()).collect();
+    // The batch's admissible events, the removal of its signed notes' draft backups (they have
+    // done their job, so no stale copy lingers) and one audit row per case touched, kept together
+    // or not at all.
+    let stored = if admissible.is_empty() {
+        Vec::new()
+    } else {
+        state.storage.push_recorded(&authed.user, authed.device.id, &admissible, now).await?
+    };
+    let mut stored = stored.into_iter();
+    let mut results = Vec::with_capacity(req.events.len());
+    let mut refusals = Vec::new();
+    for (index, (e, problem)) in req.events.iter().zip(early).enumerate() {
+        let result = match problem {
+            Some(p) => PushResult::refused(e.id, p),
+            None => stored.next().ok_or_else(|| ApiError::from(StorageError::Backend("the store answered for fewer events than it was given".into())))?,
+        };
+        if let Some(p) = &result.refused {
+            let p = EventProblem { index, ..p.clone() };
+            refusals.push(crate::audit::entry(
+                &authed.user.username,
+                Some(authed.device.id),
+                Some(authed.source),
+                if SECURITY_CODES.contains(&p.code.as_str()) { "refused_push_security" } else { "refused_push" },
+                // A refused write to someone else's case is recorded without naming the case in
+                // the trail its team reads; the entry id says which.
+                (p.code != "case_not_allowed").then_some(e.case_id),
+                format!("{} (entry {} for case {}, {}): {}", p.code, e.id, e.case_id, e.body.kind(), p.message),
+            ));
+            results.push(PushResult { refused: Some(p), ..result });
+        } else {
+            results.push(result);
+        }
+    }
+    if !refusals.is_empty() {
+        state.metrics.refusals.add(refusals.len() as u64);
+        state.storage.audit_many(&refusals).await?;
+    }
+    let stored_now = results.iter().filter(|r| r.stored_now).count() as u64;
+    state.metrics.events_stored.add(stored_now);
     Ok(Json(PushResponse { results }))
+}
+
+/// Administrators never write to a case record (opening one included), so their batches are
+/// turned away before they are even read.
+async fn push_unless_admin(State(state): State<AppState>, authed: Authed, req: Request) -> Result<Json<PushResponse>, ApiError> {
+    if authed.user.role == Role::Admin {
+        let err = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "admins_do_not_write",
+            "Administrators cannot add to case records; a clinician or the team's lead writes them.",
+        );
+        return Err(state.refuse(&authed, "refused_push", None, "push", err).await);
+    }
+    let body = ApiJson::from_request(req, &state).await?;
+    push(State(state), authed, body).await
 }
 
 #[derive(Deserialize)]
 pub struct PullQuery {
     after: Option<String>,
-    limit: Option<usize>,
-    max_bytes: Option<usize>,
+    limit: Option<u64>,
+    max_bytes: Option<u64>,
+    /// The laptop's own sequence number so far: if this page tells it a case was taken away,
+    /// what it wrote up to here still arrives, nothing after. A laptop that does not say is taken
+    /// to have written nothing more.
+    written_up_to: Option<u64>,
 }
 
-async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<PullQuery>) -> Result<Json<PullResponse>, ApiError> {
+async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(q): ApiQuery<PullQuery>) -> Result<Json<PullResponse>, ApiError> {
     state.metrics.pull_requests.inc();
-    let after: Cursor = match q.after.as_deref() {
-        None | Some("") => Cursor::default(),
-        Some(s) => s.parse().map_err(|e: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", format!("{e}; start again from the beginning.")))?,
-    };
-    let limit = q.limit.unwrap_or(1_000).clamp(1, state.config.max_pull_events);
-    let max_bytes = q.max_bytes.unwrap_or(state.config.max_pull_bytes).clamp(1, state.config.max_pull_bytes);
+    let after = cursor_param(q.after.as_deref())?;
+    let limit = page_bound("limit", q.limit)?.unwrap_or(1_000).min(state.config.max_pull_events);
+    let max_bytes = page_bound("max_bytes", q.max_bytes)?.unwrap_or(state.config.max_pull_bytes).min(state.config.max_pull_bytes);
     // Read before the page, so it is never below a sequence number the page contains.
     let latest_seq = state.storage.latest_seq().await?;
+    if authed.user.role == Role::Admin {
+        // Administrators never receive clinical content, whatever access rows exist; their own
+        // non-clinical view of the team's cases is not served here.
+        let response = PullResponse { events: Vec::new(), next_cursor: after, more: false, access_removed: Vec::new(), server_time: Utc::now(), latest_seq };
+        return Ok(Json(response));
+    }
     let page = state.storage.pull(&authed.user, authed.device.id, after, limit, max_bytes).await?;
     state.metrics.events_pulled.add(page.events.len() as u64);
+    if !page.access_removed.is_empty() {
+        state.storage.removal_told(authed.device.id, &page.access_removed, q.written_up_to.unwrap_or(0), Utc::now()).await?;
+    }
     let mut per_case: BTreeMap<Uuid, usize> = BTreeMap::new();
     for e in &page.events {
         *per_case.entry(e.event.case_id).or_default() += 1;
@@ -467,6 +477,7 @@ async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<Pul
             action: "pull".into(),
             case_id: Some(case_id),
             detail: format!("read {n} events"),
+            source: Some(authed.source.to_string()),
         })
         .collect();
     state.storage.audit_many(&entries).await?;
@@ -480,148 +491,19 @@ async fn pull(State(state): State<AppState>, authed: Authed, Query(q): Query<Pul
     }))
 }
 
-fn parse_case(s: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(s).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", format!("'{s}' is not a case id.")))
-}
-
-/// A case the user may not see looks exactly like one that does not exist.
-fn not_visible() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "case_not_found", "There is no case with that id that you can see.")
-}
-
-async fn digest(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<CaseDigest>, ApiError> {
-    let case_id = parse_case(&case_id)?;
-    if !state.storage.can_read(&authed.user, case_id).await? {
-        return Err(not_visible());
+/// Prometheus counters, for whoever holds the configured metrics token: counts of sign-ins and
+/// pushes tell an outsider when the service is busy and whether a guessing attack is working.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, ApiError> {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "metrics_off", "Metrics are not served: set metrics_token in the configuration."));
+    };
+    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if !presented.is_some_and(|p| auth::secrets_match(&hash_secret(p), &hash_secret(expected))) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "metrics_token", "Give the metrics token as a bearer token."));
     }
-    let digest = state.storage.case_digest(case_id).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "digest", Some(case_id), format!("{} events", digest.event_count)).await?;
-    Ok(Json(digest))
-}
-
-/// Every event the central store holds for one case, for a laptop repairing a case whose digest
-/// differs from its own.
-async fn case_events(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<Vec<PulledEvent>>, ApiError> {
-    let case_id = parse_case(&case_id)?;
-    if !state.storage.can_read(&authed.user, case_id).await? {
-        return Err(not_visible());
-    }
-    let events = state.storage.case_events(case_id).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "case_read", Some(case_id), format!("read {} events to repair", events.len())).await?;
-    Ok(Json(events))
-}
-
-async fn case_audit(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let case_id = parse_case(&case_id)?;
-    if authed.user.role == Role::Clinician {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "leads_only", "Only team leads and administrators can read a case's audit trail."));
-    }
-    if authed.user.role == Role::Lead && !state.storage.can_read(&authed.user, case_id).await? {
-        return Err(not_visible());
-    }
-    let entries = state.storage.audit_for_case(case_id).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "audit_read", Some(case_id), format!("{} entries", entries.len())).await?;
-    Ok(Json(entries))
-}
-
-/// Checks that the signed-in user may change who a case is allocated to, and that the clinician
-/// named is on their team.
-async fn may_allocate(state: &Service, authed: &Authed, case_id: Uuid, username: &str) -> Result<(), ApiError> {
-    match authed.user.role {
-        Role::Clinician => {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "leads_only", "Only team leads can allocate cases; ask your team lead."))
-        }
-        Role::Lead if !state.storage.can_read(&authed.user, case_id).await? => return Err(not_visible()),
-        _ => {}
-    }
-    let target = state
-        .storage
-        .user(username.trim())
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_such_user", format!("There is no clinician called '{}'.", username.trim())))?;
-    if authed.user.role == Role::Lead && target.team != authed.user.team {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "other_team",
-            format!("{} is not on your team, so the case cannot be allocated to them.", target.username),
-        ));
-    }
-    Ok(())
-}
-
-async fn allocate(
-    State(state): State<AppState>,
-    authed: Authed,
-    Path(case_id): Path<String>,
-    ApiJson(req): ApiJson<AllocationRequest>,
-) -> Result<StatusCode, ApiError> {
-    let case_id = parse_case(&case_id)?;
-    may_allocate(&state, &authed, case_id, &req.username).await?;
-    state.storage.allocate(case_id, req.username.trim()).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "allocate", Some(case_id), format!("allocated to {}", req.username.trim())).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn deallocate(
-    State(state): State<AppState>,
-    authed: Authed,
-    Path((case_id, username)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let case_id = parse_case(&case_id)?;
-    may_allocate(&state, &authed, case_id, &username).await?;
-    if !state.storage.deallocate(case_id, &username).await? {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_allocated", format!("The case is not allocated to {username}.")));
-    }
-    state.audit(&authed.user.username, Some(authed.device.id), "deallocate", Some(case_id), format!("taken away from {username}")).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// For every case the caller can see, who it is allocated to, so a laptop can show who holds a
-/// case while offline. One audit row for the whole read, as for the drafts list.
-async fn allocations(State(state): State<AppState>, authed: Authed) -> Result<Json<AllocationsResponse>, ApiError> {
-    let cases = state.storage.allocations(&authed.user).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "allocations_read", None, format!("{} cases", cases.len())).await?;
-    Ok(Json(AllocationsResponse { cases }))
-}
-
-async fn list_drafts(State(state): State<AppState>, authed: Authed) -> Result<Json<Vec<DraftBackup>>, ApiError> {
-    let drafts = state.storage.drafts(&authed.user).await?;
-    state.audit(&authed.user.username, Some(authed.device.id), "drafts_read", None, format!("{} drafts", drafts.len())).await?;
-    Ok(Json(drafts))
-}
-
-async fn put_draft(
-    State(state): State<AppState>,
-    authed: Authed,
-    Path(note_id): Path<String>,
-    ApiJson(draft): ApiJson<DraftBackup>,
-) -> Result<StatusCode, ApiError> {
-    if Uuid::parse_str(&note_id).ok() != Some(draft.note_id) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", "The draft's id does not match the address it was sent to."));
-    }
-    if draft.text.chars().count() > casebook_domain::MAX_NOTE_LEN {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "The draft is longer than a note may be."));
-    }
-    if !state.storage.can_read(&authed.user, draft.case_id).await? {
-        return Err(not_visible());
-    }
-    state.storage.put_draft(&authed.user, &draft).await?;
-    state
-        .audit(&authed.user.username, Some(authed.device.id), "draft_backup", Some(draft.case_id), format!("revision {}", draft.revision))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn delete_draft(State(state): State<AppState>, authed: Authed, Path(note_id): Path<String>) -> Result<StatusCode, ApiError> {
-    let note_id = Uuid::parse_str(&note_id).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", "That is not a note id."))?;
-    state.storage.delete_draft(&authed.user, note_id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn metrics(State(state): State<AppState>) -> Response {
     let mut resp = state.metrics.render().into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
-    resp
+    Ok(resp)
 }
 
 pub const OPENAPI: &str = include_str!("../openapi.json");

@@ -54,6 +54,12 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), String> 
     if password.to_lowercase().contains(&username.to_lowercase()) {
         return Err("the password must not contain the username".into());
     }
+    // The rule the laptop applies to passphrases, so that an account password is never weaker
+    // than what protects the notes on the laptop.
+    let strength = casebook_domain::passphrase_strength(password, username);
+    if !strength.acceptable {
+        return Err(format!("that password would be easy to guess: {}", strength.advice));
+    }
     Ok(())
 }
 
@@ -85,5 +91,7 @@ mod tests {
         assert!(check_new_password("short", "u").is_err());
         assert!(check_new_password("lead.one-is-my-password", "lead.one").is_err());
         assert!(check_new_password("violet harbour tractor", "lead.one").is_ok());
+        assert!(check_new_password("password1234", "lead.one").unwrap_err().contains("easy to guess"));
+        assert!(check_new_password("aaaaaaaaaaaa", "lead.one").unwrap_err().contains("easy to guess"));
     }
 }

@@ -36,7 +36,7 @@ impl Metrics {
             ("casebook_events_stored_total", "Events stored for the first time.", &self.events_stored),
             ("casebook_events_pulled_total", "Events sent to laptops.", &self.events_pulled),
             ("casebook_login_failures_total", "Refused sign-in attempts.", &self.login_failures),
-            ("casebook_push_refusals_total", "Pushed batches refused.", &self.refusals),
+            ("casebook_push_refusals_total", "Pushed events refused.", &self.refusals),
         ] {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", c.get()));
         }

@@ -50,7 +50,7 @@ impl Feed {
 }
 
 async fn pushers_and_pullers(backend: Backend, load: Duration) {
-    let config = ServiceConfig { login_attempts_per_minute: 1_000, ..ServiceConfig::default() };
+    let config = ServiceConfig::default();
     let h = Arc::new(start(backend, config).await);
     let hash = auth::hash_password(PASSWORD).unwrap();
     h.storage.add_team(TEAM).await.unwrap();

@@ -6,12 +6,14 @@
 
 pub mod sqlite;
 pub mod postgres;
+mod postgres_push;
+pub mod pg_tls;
 
 use async_trait::async_trait;
 use casebook_domain::Event;
 use casebook_protocol::{AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -31,6 +33,53 @@ pub enum StorageError {
     Unsupported(String),
     #[error("the database reported a problem: {0}")]
     Backend(String),
+}
+
+/// Why a store could not be opened, re-keyed, encrypted or restored: things IT can fix before the
+/// server starts, as opposed to the failures of a request.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("{} could not be opened with the key given: it was encrypted with another key, or it is not a Casebook store (check --key-file or CASEBOOK_SERVER_KEY, and --backup-key-file for a backup)", path.display())]
+    WrongKey { path: PathBuf },
+    #[error("{} is not encrypted; stop the server and run `casebook-server encrypt` to encrypt it with the configured key", path.display())]
+    NotEncrypted { path: PathBuf },
+    #[error("{} is already encrypted", path.display())]
+    AlreadyEncrypted { path: PathBuf },
+    #[error("there is no central store at {}", path.display())]
+    NoStore { path: PathBuf },
+    #[error("{} is in use by another process (is the server running?); stop it first", path.display())]
+    InUse { path: PathBuf },
+    #[error("could not make {} private to the server's account: {source}", path.display())]
+    Permissions { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Key(#[from] crate::key::KeyError),
+    /// Connecting to PostgreSQL over TLS failed or was refused; the sentence says why.
+    #[error("{0}")]
+    Tls(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<rusqlite::Error> for OpenError {
+    fn from(e: rusqlite::Error) -> Self {
+        OpenError::Storage(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for OpenError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        OpenError::Storage(e.into())
+    }
+}
+
+/// A store that can no longer be reached mid-service (a reconnect refused) is a request's failure.
+impl From<OpenError> for StorageError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::Storage(e) => e,
+            other => StorageError::Backend(other.to_string()),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StorageError {
@@ -64,6 +113,8 @@ pub struct UserRecord {
     pub password_hash: String,
     pub failed_logins: u32,
     pub locked_until: Option<DateTime<Utc>>,
+    /// Set by IT (`user disable`): the account can neither sign in nor use its tokens.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -94,12 +145,15 @@ pub struct Authentication {
 }
 
 /// The audit rows a push leaves: one per case the batch touched, saying how many of its events
-/// were new and how many were already held.
+/// were new, how many were already held and how many were refused (each refusal is also recorded
+/// on its own, as a security event, by the service).
 pub fn push_audit_entries(user: &UserRecord, device_id: Uuid, events: &[Event], results: &[PushResult], at: DateTime<Utc>) -> Vec<AuditEntry> {
-    let mut per_case: std::collections::BTreeMap<Uuid, (usize, usize)> = std::collections::BTreeMap::new();
+    let mut per_case: std::collections::BTreeMap<Uuid, (usize, usize, usize)> = std::collections::BTreeMap::new();
     for (e, r) in events.iter().zip(results) {
         let entry = per_case.entry(e.case_id).or_default();
-        if r.stored_now {
+        if r.refused.is_some() {
+            entry.2 += 1
+        } else if r.stored_now {
             entry.0 += 1
         } else {
             entry.1 += 1
@@ -107,26 +161,48 @@ pub fn push_audit_entries(user: &UserRecord, device_id: Uuid, events: &[Event], 
     }
     per_case
         .into_iter()
-        .map(|(case_id, (new, repeated))| AuditEntry {
+        .map(|(case_id, (new, repeated, refused))| AuditEntry {
             at,
             username: user.username.clone(),
             device_id: Some(device_id),
             action: "push".into(),
             case_id: Some(case_id),
-            detail: format!("wrote {new} events ({repeated} already held)"),
+            detail: if refused == 0 {
+                format!("wrote {new} events ({repeated} already held)")
+            } else {
+                format!("wrote {new} events ({repeated} already held, {refused} refused)")
+            },
+            source: None,
         })
         .collect()
 }
 
-/// The note ids of a batch's signed notes, whose draft backups a successful push removes.
-pub fn signed_note_ids(events: &[Event]) -> Vec<Uuid> {
+/// The note ids of a batch's signed notes that were stored (or already held), whose draft
+/// backups a push removes. A refused signature leaves its draft backup in place.
+pub fn signed_note_ids(events: &[Event], results: &[PushResult]) -> Vec<Uuid> {
     events
         .iter()
-        .filter_map(|e| match &e.body {
+        .zip(results)
+        .filter(|(_, r)| r.refused.is_none())
+        .filter_map(|(e, _)| match &e.body {
             casebook_domain::EventBody::NoteSigned(n) => Some(n.note_id),
             _ => None,
         })
         .collect()
+}
+
+/// The claims every stored event makes, worked out from events kept before claims were recorded,
+/// in the order they were stored: the first holder of a claim keeps it.
+pub fn claims_of(stored: impl IntoIterator<Item = Event>) -> Vec<(Uuid, String, Uuid)> {
+    stored.into_iter().filter_map(|e| e.claim().map(|c| (e.case_id, c.to_string(), e.id))).collect()
+}
+
+/// An audit row with its place in the table, for exporting the audit in the order it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Increases with every row written; a reader resumes after the last one it saw.
+    pub id: u64,
+    pub entry: AuditEntry,
 }
 
 /// One page of a user's feed.
@@ -138,11 +214,51 @@ pub struct PullPage {
     pub access_removed: Vec<Uuid>,
 }
 
+/// Sign-in attempts counted in one throttling bucket, as they stood before the attempt just
+/// counted (see `Accounts::signin_attempt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SigninCount {
+    pub attempts: u32,
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+/// Accounts as IT administers them, and the sign-in throttle's counters. Kept apart from the sync
+/// storage so that it lives in files of its own in each backend.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Replaces the password and clears the account's sign-in slow-downs.
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<()>;
+    /// Disables the account from `at` (its access tokens are refused from then on), or enables it
+    /// again with `None`.
+    async fn set_disabled(&self, username: &str, at: Option<DateTime<Utc>>) -> Result<()>;
+    /// Changes the role. Becoming a lead grants every case of the team; ceasing to be one takes
+    /// away the team's cases the user did not create (their laptop is told, as for a
+    /// deallocation).
+    async fn set_role(&self, username: &str, role: Role) -> Result<()>;
+    /// Moves the user to another team. A lead's team-wide access moves with them, as in `set_role`.
+    async fn set_team(&self, username: &str, team: &str) -> Result<()>;
+    /// Clears the account's consecutive failures and every throttling bucket naming it.
+    async fn unlock(&self, username: &str) -> Result<()>;
+    /// Counts one attempt in `bucket` (created on first use; started afresh when its last attempt
+    /// is before `forget_before`) and returns the count as it was before, in one statement so
+    /// that simultaneous attempts each see a different count.
+    async fn signin_attempt(&self, bucket: &str, username: &str, at: DateTime<Utc>, forget_before: DateTime<Utc>) -> Result<SigninCount>;
+    /// Forgets a bucket (a successful sign-in from that address to that account).
+    async fn signin_clear(&self, bucket: &str) -> Result<()>;
+    /// Takes one attempt back out of a bucket (a successful sign-in is not held against its
+    /// address).
+    async fn signin_forgive(&self, bucket: &str) -> Result<()>;
+    /// Ends one access token (sign-out). False when there was no such token.
+    async fn revoke_token(&self, token_hash: &str) -> Result<bool>;
+    /// Ends every access token of a device (it signed in again with a new credential).
+    async fn revoke_device_tokens(&self, device_id: Uuid) -> Result<()>;
+}
+
 /// Everything the central store keeps. Implementations must make `push` atomic (all of a batch or
 /// none of it) and must make sequence numbers visible in commit order: no puller may ever see seq
 /// N+1 and later find N.
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: Accounts + Send + Sync + 'static {
     /// Creates or upgrades the schema. Safe to run on every start.
     async fn migrate(&self) -> Result<()>;
 
@@ -174,20 +290,25 @@ pub trait Storage: Send + Sync + 'static {
     async fn allocate(&self, case_id: Uuid, username: &str) -> Result<()>;
     /// Takes access away; the user's laptop is told at its next pull.
     async fn deallocate(&self, case_id: Uuid, username: &str) -> Result<bool>;
+    /// Whether `user` may read a case's clinical content: it is allocated to them (a lead: their
+    /// team's cases). Never for an administrator, whatever access rows exist.
     async fn can_read(&self, user: &UserRecord, case_id: Uuid) -> Result<bool>;
+    /// The team a case belongs to, or None when the central store does not hold it.
+    async fn case_team(&self, case_id: Uuid) -> Result<Option<String>>;
     /// For every case `user` has access to, the usernames of the clinicians (role clinician, so
     /// not the team's leads) who have access to it: cases sorted by id, usernames sorted
     /// bytewise. A case with no clinician left is listed with none.
     async fn allocations(&self, user: &UserRecord) -> Result<Vec<CaseAllocation>>;
 
-    /// Stores a batch atomically. An event already held with the same hash is a successful no-op;
-    /// with a different hash the whole batch is refused. A case seen for the first time is created
-    /// in the author's team and allocated to the author (and visible to the team's leads). A user
-    /// may write to a case allocated to them, or one that was and has since been taken away (what
-    /// they wrote offline before hearing of it is still accepted); anyone else is refused.
+    /// Stores a batch in one transaction, deciding each event on its own with
+    /// [`crate::admission::decide`]: an event already held with the same content is a successful
+    /// no-op; one that breaks a rule of the record (a second signature, an addendum to no note,
+    /// someone else's case, a case taken away from a laptop that had been told) is refused with
+    /// its reason and the others are stored. A case seen for the first time (by its opening) is
+    /// created in the author's team and allocated to the author (and visible to the team's leads).
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>>;
     /// What the push endpoint does with a valid batch, in one transaction where the backend can:
-    /// `push`, then remove the draft backups of the batch's signed notes (`signed_note_ids`) and
+    /// `push`, then remove the draft backups of the batch's stored signed notes (`signed_note_ids`) and
     /// record one audit row per case touched (`push_audit_entries`, dated `at`). Either all of it
     /// is kept or none.
     async fn push_recorded(&self, user: &UserRecord, device_id: Uuid, events: &[Event], at: DateTime<Utc>) -> Result<Vec<PushResult>>;
@@ -200,6 +321,10 @@ pub trait Storage: Send + Sync + 'static {
         limit: usize,
         max_bytes: usize,
     ) -> Result<PullPage>;
+    /// Records that `device` has been told it no longer holds `cases`, and how far it had written
+    /// then (its own sequence number): what it wrote up to there still arrives, nothing after.
+    /// The first telling counts; later ones change nothing.
+    async fn removal_told(&self, device_id: Uuid, cases: &[Uuid], written_up_to: u64, at: DateTime<Utc>) -> Result<()>;
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest>;
     /// Every event of a case, in sequence order (for tests and repair).
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>>;
@@ -210,13 +335,20 @@ pub trait Storage: Send + Sync + 'static {
 
     async fn put_draft(&self, user: &UserRecord, draft: &DraftBackup) -> Result<()>;
     async fn drafts(&self, user: &UserRecord) -> Result<Vec<DraftBackup>>;
-    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<()>;
+    /// Returns the case of the draft removed, or None when `user` held no such draft.
+    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<Option<Uuid>>;
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
     /// Several entries written together (one per case a request touched), in one transaction.
     async fn audit_many(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn audit_for_case(&self, case_id: Uuid) -> Result<Vec<AuditEntry>>;
+    /// Up to `limit` rows dated at or after `since` and written after row `after`, oldest first
+    /// (the order they were written in), for exporting the whole audit page by page.
+    async fn audit_since(&self, since: DateTime<Utc>, after: u64, limit: usize) -> Result<Vec<AuditRow>>;
 
-    /// A consistent copy of the whole store, taken while it serves.
+    /// A consistent copy of the whole store, taken while it serves, encrypted with the store's
+    /// own key; never overwrites `to`.
     async fn backup(&self, to: &Path) -> Result<()>;
+    /// The same copy, encrypted with a separate backup key.
+    async fn backup_with_key(&self, to: &Path, key: &crate::key::StoreKey) -> Result<()>;
 }

@@ -19,35 +19,38 @@
 //! Times are stored as RFC 3339 text with nanoseconds, as in SQLite, so that every value reads
 //! back exactly as it was written (TIMESTAMPTZ keeps only microseconds).
 
-use super::{push_audit_entries, signed_note_ids, Authentication, DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
+use super::{Authentication, DeviceRecord, OpenError, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
 use async_trait::async_trait;
 use casebook_domain::Event;
 use casebook_protocol::{digest_of, AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio_postgres::error::SqlState;
+use super::pg_tls::Connector;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 use uuid::Uuid;
+
+mod accounts;
 
 /// How many connections one server keeps open at most.
 const MAX_CONNECTIONS: usize = 16;
 
 pub struct PostgresStorage {
-    pool: Pool,
+    pub(super) pool: Pool,
     /// Pushes that met a concurrent writer of the same events or cases and were redone the
     /// careful way (see `push_with`).
-    careful_retries: AtomicU64,
+    pub(super) careful_retries: AtomicU64,
 }
 
 /// A small connection pool: connections are opened when needed (up to `MAX_CONNECTIONS`), kept
 /// for reuse, and dropped when PostgreSQL closed them.
-struct Pool {
+pub(super) struct Pool {
     config: Config,
+    connector: Connector,
     idle: Mutex<Vec<Pooled>>,
     permits: Semaphore,
 }
@@ -59,7 +62,7 @@ struct Pooled {
     statements: HashMap<&'static str, Statement>,
 }
 
-struct Conn<'a> {
+pub(super) struct Conn<'a> {
     client: Option<Pooled>,
     pool: &'a Pool,
     _permit: SemaphorePermit<'a>,
@@ -67,7 +70,7 @@ struct Conn<'a> {
 
 impl Conn<'_> {
     /// `sql` prepared on this connection, from its cache after the first time.
-    async fn prepared(&mut self, sql: &'static str) -> Result<Statement> {
+    pub(super) async fn prepared(&mut self, sql: &'static str) -> Result<Statement> {
         let pooled = self.client.as_mut().expect("a pooled connection is present until dropped");
         if let Some(s) = pooled.statements.get(sql) {
             return Ok(s.clone());
@@ -103,14 +106,26 @@ impl Drop for Conn<'_> {
     }
 }
 
-async fn open(config: &Config) -> Result<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "a PostgreSQL connection closed with an error");
+async fn open(config: &Config, connector: &Connector) -> Result<Client, OpenError> {
+    fn watch<F: std::future::Future<Output = std::result::Result<(), tokio_postgres::Error>> + Send + 'static>(connection: F) {
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "a PostgreSQL connection closed with an error");
+            }
+        });
+    }
+    match connector {
+        Connector::Plain => {
+            let (client, connection) = config.connect(NoTls).await.map_err(super::pg_tls::explain)?;
+            watch(connection);
+            Ok(client)
         }
-    });
-    Ok(client)
+        Connector::Verified(tls) => {
+            let (client, connection) = config.connect(tls.clone()).await.map_err(super::pg_tls::explain)?;
+            watch(connection);
+            Ok(client)
+        }
+    }
 }
 
 impl Pooled {
@@ -120,11 +135,11 @@ impl Pooled {
 }
 
 impl Pool {
-    fn new(config: Config, first: Client) -> Self {
-        Pool { config, idle: Mutex::new(vec![Pooled::new(first)]), permits: Semaphore::new(MAX_CONNECTIONS) }
+    fn new(config: Config, connector: Connector, first: Client) -> Self {
+        Pool { config, connector, idle: Mutex::new(vec![Pooled::new(first)]), permits: Semaphore::new(MAX_CONNECTIONS) }
     }
 
-    async fn get(&self) -> Result<Conn<'_>> {
+    pub(super) async fn get(&self) -> Result<Conn<'_>> {
         let permit = self.permits.acquire().await.map_err(|_| StorageError::Backend("the connection pool is closed".into()))?;
         loop {
             let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -134,7 +149,7 @@ impl Pool {
                 None => break,
             }
         }
-        let client = open(&self.config).await?;
+        let client = open(&self.config, &self.connector).await.map_err(StorageError::from)?;
         Ok(Conn { client: Some(Pooled::new(client)), pool: self, _permit: permit })
     }
 }
@@ -224,16 +239,50 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
+-- What each case holds that may exist only once (a note's signature, the case's opening…),
+-- with the event that made it: the primary key is the rule, kept by the database itself.
+CREATE TABLE IF NOT EXISTS claims (
+    case_id UUID NOT NULL,
+    claim TEXT NOT NULL,
+    event_id UUID NOT NULL,
+    PRIMARY KEY (case_id, claim)
+);
+-- When a laptop was told a case is no longer allocated to its clinician, and how far it had
+-- written by then (its own sequence number).
+CREATE TABLE IF NOT EXISTS removal_told (
+    case_id UUID NOT NULL,
+    device_id UUID NOT NULL,
+    written_up_to BIGINT NOT NULL,
+    told_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, device_id)
+);
+-- Events taken in with a reservation for the team lead (written after an allocation ended).
+CREATE TABLE IF NOT EXISTS event_flags (event_id UUID PRIMARY KEY, flag TEXT NOT NULL);
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS source TEXT;
+CREATE OR REPLACE FUNCTION casebook_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'the audit is append-only and cannot be changed';
+    END IF;
+    RAISE EXCEPTION 'the audit is append-only and cannot be deleted';
+END
+$$;
+CREATE OR REPLACE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    FOR EACH ROW EXECUTE FUNCTION casebook_audit_append_only();
+CREATE OR REPLACE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION casebook_audit_append_only();
+CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION casebook_audit_append_only();
 "#;
 
 /// Any fixed number: it keeps two servers starting at once from creating the schema together.
 const MIGRATE_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+pub(super) fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     s.parse().map_err(|_| StorageError::Backend(format!("a stored time ({s}) is damaged")))
 }
 
@@ -241,37 +290,8 @@ fn parse_event(json: &str) -> Result<Event> {
     serde_json::from_str(json).map_err(|e| StorageError::Backend(format!("a stored event is damaged ({e})")))
 }
 
-/// The global sequence counter, locked for the rest of the transaction. Whoever holds it is the
-/// only one allocating sequence numbers, and keeps it until commit or rollback, so numbers are
-/// committed (and so become visible) in order.
-struct SeqLock {
-    value: i64,
-    taken: i64,
-}
-
-impl SeqLock {
-    async fn take(tx: &Transaction<'_>) -> Result<Self> {
-        let row = tx.query_one("SELECT value FROM counters WHERE name = 'seq' FOR UPDATE", &[]).await?;
-        let value: i64 = row.get(0);
-        Ok(SeqLock { value, taken: value })
-    }
-
-    fn next(&mut self) -> i64 {
-        self.value += 1;
-        self.value
-    }
-
-    /// Writes the counter back; call just before commit.
-    async fn store(self, tx: &Transaction<'_>) -> Result<()> {
-        if self.value != self.taken {
-            tx.execute("UPDATE counters SET value = $1 WHERE name = 'seq'", &[&self.value]).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Allocates one number: the UPDATE locks the counter row until the transaction ends, exactly as
-/// `SeqLock::take` does, for transactions that need a single number.
+/// Allocates one number: the UPDATE locks the counter row until the transaction ends, for transactions
+/// that need a single number.
 async fn next_seq(tx: &Transaction<'_>) -> Result<i64> {
     let v: i64 = tx
         .query_one("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value", &[])
@@ -306,26 +326,12 @@ fn device_record(r: &Row) -> Result<DeviceRecord> {
 /// `device`), the user only with its team (as in `user`).
 const AUTHENTICATE: &str = "SELECT t.device_id, t.expires_at,
         d.id, u.username, d.name, d.secret_hash, d.created_at, d.revoked_at, d.last_seen_at,
-        u.id, tm.name, u.role, u.password_hash, u.failed_logins, u.locked_until
+        u.id, tm.name, u.role, u.password_hash, u.failed_logins, u.locked_until, u.disabled_at
     FROM tokens t
     LEFT JOIN devices d ON d.id = t.device_id
     LEFT JOIN users u ON u.id = d.user_id
     LEFT JOIN teams tm ON tm.id = u.team_id
     WHERE t.token_hash = $1";
-
-/// Everything a push must know before it takes the counter lock, read in ONE statement (so from
-/// one snapshot): the batch's events already held (kind 0), and for each case of the batch
-/// (kind 1) whether the user may write to it and whether it exists. Someone who held the case
-/// before it was taken from them may still send what they wrote: a note is never lost because
-/// its laptop was offline when the allocation changed.
-const PUSH_PLAN: &str = "SELECT 0::int4, e.id, e.seq, e.content_hash, false, false
-    FROM events e WHERE e.id = ANY($1::uuid[])
-    UNION ALL
-    SELECT 1::int4, c.id, 0::bigint, ''::text,
-        EXISTS (SELECT 1 FROM access a WHERE a.case_id = c.id AND a.user_id = $3)
-            OR EXISTS (SELECT 1 FROM access_removed r WHERE r.case_id = c.id AND r.user_id = $3),
-        EXISTS (SELECT 1 FROM cases k WHERE k.case_id = c.id)
-    FROM unnest($2::uuid[]) AS c (id)";
 
 /// `Storage::allocations`: the caller's cases (a1), each with the clinicians who hold it (a2); the
 /// LEFT JOIN keeps a case no clinician holds any more. UUIDs order by their bytes, and usernames
@@ -337,33 +343,32 @@ const ALLOCATIONS: &str = "SELECT a1.case_id, k.username
     WHERE a1.user_id = $1
     ORDER BY a1.case_id, k.username COLLATE \"C\"";
 
-const SEQ_LOCK: &str = "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE";
+pub(super) const DELETE_DRAFTS: &str = "DELETE FROM drafts WHERE user_id = $1 AND note_id = ANY($2::uuid[])";
 
-/// The planned writes of a push, run right after `SEQ_LOCK` in the same transaction: new cases
-/// (with their author's and the team leads' access) and new events, numbered from the counter's
-/// current value plus each one's planned offset, and the counter moved on by `$11`. Returns the
-/// counter's value before. A unique violation here means another push stored one of these events
-/// or cases between planning and locking; the caller then starts again the careful way.
-const PUSH_WRITE: &str = "WITH base AS (SELECT value FROM counters WHERE name = 'seq'),
-    new_cases AS (
-        INSERT INTO cases (case_id, team_id, created_by, created_seq)
-        SELECT t.c, u.team_id, u.id, base.value + t.o
-        FROM unnest($1::uuid[], $2::bigint[]) AS t (c, o), users u, base WHERE u.id = $3),
-    new_access AS (
-        INSERT INTO access (case_id, user_id, granted_seq)
-        SELECT t.c, u.id, base.value + t.o
-        FROM unnest($1::uuid[], $2::bigint[]) AS t (c, o), users u, base
-        WHERE u.id = $3 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = $3))),
-    new_events AS (
-        INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
-        SELECT base.value + t.o, t.i, t.c, t.d, t.h, t.j, $10
-        FROM unnest($4::bigint[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS t (o, i, c, d, h, j), base)
-    UPDATE counters SET value = value + $11 WHERE name = 'seq' RETURNING value - $11";
-
-const DELETE_DRAFTS: &str = "DELETE FROM drafts WHERE user_id = $1 AND note_id = ANY($2::uuid[])";
-
-const INSERT_AUDIT: &str = "INSERT INTO audit (at, username, device_id, action, case_id, detail)
+pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit (at, username, device_id, action, case_id, detail)
     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])";
+
+/// `INSERT_AUDIT` with the request's source: every audit row but a push's (whose statement is
+/// part of the push's own pipelined transaction and does not know the address yet).
+const INSERT_AUDIT_SOURCED: &str = "INSERT INTO audit (at, username, device_id, action, case_id, detail, source)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[])";
+
+const AUDIT_SELECT: &str = "SELECT id, at, username, device_id, action, case_id, detail, source FROM audit";
+
+fn audit_row(r: &Row) -> Result<super::AuditRow> {
+    Ok(super::AuditRow {
+        id: r.get::<_, i64>(0) as u64,
+        entry: AuditEntry {
+            at: parse_ts(r.get(1))?,
+            username: r.get(2),
+            device_id: r.get(3),
+            action: r.get(4),
+            case_id: r.get(5),
+            detail: r.get(6),
+            source: r.get(7),
+        },
+    })
+}
 
 /// A page of the user's feed, in (visible-from, seq) order. Written case by case (LATERAL) so that
 /// it walks `events_by_case` from the cursor for each case the user may see, whatever the planner
@@ -372,10 +377,11 @@ const INSERT_AUDIT: &str = "INSERT INTO audit (at, username, device_id, action, 
 /// grows, so each case's first `$5` rows in seq order hold all of its rows the page can contain;
 /// and a row can only be after the cursor if its seq reaches `$3` or its case was granted at or
 /// after `$3`, which bounds the index scan.
-const PULL_PAGE: &str = "SELECT GREATEST(e.seq, a.granted_seq) AS vis, e.seq, e.event_json
+const PULL_PAGE: &str = "SELECT GREATEST(e.seq, a.granted_seq) AS vis, e.seq, e.event_json, e.received_at,
+        (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
     FROM access a
     CROSS JOIN LATERAL (
-        SELECT e.seq, e.event_json FROM events e
+        SELECT e.seq, e.event_json, e.received_at, e.id FROM events e
         WHERE e.case_id = a.case_id
           AND e.seq >= CASE WHEN a.granted_seq >= $3 THEN 0 ELSE $3 END
           AND e.device_id <> $2
@@ -395,17 +401,23 @@ const PULL_REMOVED: &str = "SELECT DISTINCT r.case_id FROM access_removed r
 const LATEST_SEQ: &str = "SELECT value FROM counters WHERE name = 'seq'";
 
 /// Audit entries as the columns of `INSERT_AUDIT`.
-struct AuditColumns {
+pub(super) struct AuditColumns {
     at: Vec<String>,
     username: Vec<String>,
     device: Vec<Option<Uuid>>,
     action: Vec<String>,
     case: Vec<Option<Uuid>>,
     detail: Vec<String>,
+    source: Vec<Option<String>>,
 }
 
 impl AuditColumns {
-    fn of(entries: &[AuditEntry]) -> Self {
+    /// The parameters of `INSERT_AUDIT`, in order.
+    pub(super) fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 6] {
+        [&self.at, &self.username, &self.device, &self.action, &self.case, &self.detail]
+    }
+
+    pub(super) fn of(entries: &[AuditEntry]) -> Self {
         AuditColumns {
             at: entries.iter().map(|a| ts(a.at)).collect(),
             username: entries.iter().map(|a| a.username.clone()).collect(),
@@ -413,317 +425,36 @@ impl AuditColumns {
             action: entries.iter().map(|a| a.action.clone()).collect(),
             case: entries.iter().map(|a| a.case_id).collect(),
             detail: entries.iter().map(|a| a.detail.clone()).collect(),
+            source: entries.iter().map(|a| a.source.clone()).collect(),
         }
     }
-}
-
-/// Where an event of a batch ends up, as planned before the counter is locked.
-enum Slot {
-    /// Already held, under this sequence number.
-    Held(i64),
-    /// Stored by this push (or, for the second copy of an event repeated within the batch, not
-    /// stored again) at the counter's value plus this offset.
-    New { offset: i64, stored_now: bool },
-}
-
-/// What a push will write, decided from one snapshot before the counter is locked.
-#[derive(Default)]
-struct PushPlan {
-    case_ids: Vec<Uuid>,
-    case_offsets: Vec<i64>,
-    offsets: Vec<i64>,
-    ids: Vec<Uuid>,
-    cases: Vec<Uuid>,
-    devices: Vec<Uuid>,
-    hashes: Vec<String>,
-    json: Vec<String>,
-    /// Sequence numbers the push allocates (new cases and new events).
-    allocated: i64,
-}
-
-/// Pushes in three steps, with the counter lock held only for the last: plan (one read), then in
-/// one pipelined round trip: BEGIN, drafts and audit, lock the counter, write, COMMIT.
-/// Returns `None` when the write met a unique violation (someone stored the same event or case
-/// in between) and nothing was kept.
-async fn push_fast(
-    c: &mut Conn<'_>,
-    user: &UserRecord,
-    events: &[Event],
-    rows: &[String],
-    record: Option<(Uuid, DateTime<Utc>)>,
-) -> Result<Option<Vec<PushResult>>> {
-    let plan_stmt = c.prepared(PUSH_PLAN).await?;
-    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-    let mut case_list: Vec<Uuid> = Vec::new();
-    let mut seen: HashSet<Uuid> = HashSet::new();
-    for e in events {
-        if seen.insert(e.case_id) {
-            case_list.push(e.case_id);
-        }
-    }
-    let mut held: HashMap<Uuid, (i64, String)> = HashMap::new();
-    let mut case_state: HashMap<Uuid, (bool, bool)> = HashMap::new();
-    for r in c.query(&plan_stmt, &[&ids, &case_list, &user.id]).await? {
-        let id: Uuid = r.get(1);
-        if r.get::<_, i32>(0) == 0 {
-            held.insert(id, (r.get(2), r.get(3)));
-        } else {
-            case_state.insert(id, (r.get(4), r.get(5)));
-        }
-    }
-    // The same decisions, in the same order, as `push_locked` makes under the lock.
-    let mut plan = PushPlan::default();
-    let mut planned: HashMap<Uuid, (i64, &str)> = HashMap::new();
-    let mut allowed: HashSet<Uuid> = HashSet::new();
-    let mut slots = Vec::with_capacity(events.len());
-    for (index, (e, json)) in events.iter().zip(rows).enumerate() {
-        if let Some((seq, hash)) = held.get(&e.id) {
-            if *hash != e.content_hash {
-                return Err(StorageError::ConflictingEvent { index, id: e.id });
-            }
-            slots.push(Slot::Held(*seq));
-            continue;
-        }
-        if let Some((offset, hash)) = planned.get(&e.id) {
-            if *hash != e.content_hash {
-                return Err(StorageError::ConflictingEvent { index, id: e.id });
-            }
-            slots.push(Slot::New { offset: *offset, stored_now: false });
-            continue;
-        }
-        if !allowed.contains(&e.case_id) {
-            let (may_write, exists) = case_state.get(&e.case_id).copied().unwrap_or((false, false));
-            if !may_write {
-                if exists {
-                    return Err(StorageError::CaseNotAllowed { index, case_id: e.case_id, username: user.username.clone() });
-                }
-                plan.allocated += 1;
-                plan.case_ids.push(e.case_id);
-                plan.case_offsets.push(plan.allocated);
-            }
-            allowed.insert(e.case_id);
-        }
-        plan.allocated += 1;
-        let offset = plan.allocated;
-        plan.offsets.push(offset);
-        plan.ids.push(e.id);
-        plan.cases.push(e.case_id);
-        plan.devices.push(e.device_id);
-        plan.hashes.push(e.content_hash.clone());
-        plan.json.push(json.clone());
-        planned.insert(e.id, (offset, e.content_hash.as_str()));
-        slots.push(Slot::New { offset, stored_now: true });
-    }
-    let results_from = |base: i64| -> Vec<PushResult> {
-        events
-            .iter()
-            .zip(&slots)
-            .map(|(e, slot)| match slot {
-                Slot::Held(seq) => PushResult { event_id: e.id, seq: *seq as u64, stored_now: false },
-                Slot::New { offset, stored_now } => PushResult { event_id: e.id, seq: (base + offset) as u64, stored_now: *stored_now },
-            })
-            .collect()
-    };
-    if plan.allocated == 0 && record.is_none() {
-        // Everything is already held: nothing to write, no number to allocate.
-        return Ok(Some(results_from(0)));
-    }
-    let (delete_stmt, audit_stmt, lock_stmt, write_stmt) =
-        (c.prepared(DELETE_DRAFTS).await?, c.prepared(INSERT_AUDIT).await?, c.prepared(SEQ_LOCK).await?, c.prepared(PUSH_WRITE).await?);
-    let notes = if record.is_some() { signed_note_ids(events) } else { Vec::new() };
-    // The audit rows only count new and repeated events per case, which the plan already knows.
-    let audit = record.map(|(device_id, at)| AuditColumns::of(&push_audit_entries(user, device_id, events, &results_from(0), at)));
-    let now = ts(Utc::now());
-    let client: &Client = c;
-    // Pipelined: every message below is queued before the first reply is awaited (`biased` polls
-    // the futures in this order, and each sends its request when first polled), so the whole
-    // transaction is one round trip and the counter lock is held only while PostgreSQL runs the
-    // write. Should any statement fail, the transaction is aborted and COMMIT rolls it back.
-    let skip_write = plan.allocated == 0;
-    let (begin, deleted, audited, locked, written, committed) = tokio::join!(
-        biased;
-        client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"),
-        async {
-            match &notes[..] {
-                [] => Ok(0),
-                _ => client.execute(&delete_stmt, &[&user.id, &notes]).await,
-            }
-        },
-        async {
-            match &audit {
-                Some(a) => client.execute(&audit_stmt, &[&a.at, &a.username, &a.device, &a.action, &a.case, &a.detail]).await,
-                None => Ok(0),
-            }
-        },
-        async {
-            match skip_write {
-                true => Ok(None),
-                false => client.query_one(&lock_stmt, &[]).await.map(Some),
-            }
-        },
-        async {
-            match skip_write {
-                true => Ok(None),
-                false => client
-                    .query_one(
-                        &write_stmt,
-                        &[
-                            &plan.case_ids,
-                            &plan.case_offsets,
-                            &user.id,
-                            &plan.offsets,
-                            &plan.ids,
-                            &plan.cases,
-                            &plan.devices,
-                            &plan.hashes,
-                            &plan.json,
-                            &now,
-                            &plan.allocated,
-                        ],
-                    )
-                    .await
-                    .map(Some),
-            }
-        },
-        client.batch_execute("COMMIT"),
-    );
-    begin?;
-    // The first failure is the one that aborted the transaction; later ones only say so.
-    let written = match deleted.and(audited).and(locked).and(written) {
-        Ok(w) => w,
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-            committed?;
-            return Ok(None);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    committed?;
-    Ok(Some(results_from(written.map(|r| r.get::<_, i64>(0)).unwrap_or(0))))
-}
-
-/// The careful way, for when `push_fast` met a concurrent writer: the counter is locked first, so
-/// the whole batch runs as if alone. Stores the batch inside `tx`; the caller commits.
-async fn push_locked(tx: &Transaction<'_>, user: &UserRecord, events: &[Event], rows: &[String]) -> Result<Vec<PushResult>> {
-    // The counter is locked first, so the whole batch runs as if alone, as on SQLite: every
-    // check below sees every batch committed before it, and two laptops pushing the same
-    // event (a retry racing the original) cannot both decide to store it.
-    let mut seqs = SeqLock::take(tx).await?;
-    let now = ts(Utc::now());
-    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-    let mut held: HashMap<Uuid, (i64, String)> = tx
-        .query("SELECT id, seq, content_hash FROM events WHERE id = ANY($1)", &[&ids])
-        .await?
-        .into_iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2))))
-        .collect();
-    // Someone who held the case before it was taken from them may still send what they wrote:
-    // a note is never lost because its laptop was offline when the allocation changed.
-    let allowed_stmt = tx
-        .prepare(
-            "SELECT 1 FROM access WHERE case_id = $1 AND user_id = $2
-             UNION ALL SELECT 1 FROM access_removed WHERE case_id = $1 AND user_id = $2 LIMIT 1",
-        )
-        .await?;
-    // New events are gathered and inserted in one statement: the counter lock is then held
-    // for a handful of round trips, not one per event.
-    let (mut new_seq, mut new_id, mut new_case, mut new_device, mut new_hash, mut new_json) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut allowed: HashSet<Uuid> = HashSet::new();
-    let mut results = Vec::with_capacity(events.len());
-    for (index, (e, json)) in events.iter().zip(rows).enumerate() {
-        if let Some((seq, hash)) = held.get(&e.id) {
-            if *hash != e.content_hash {
-                return Err(StorageError::ConflictingEvent { index, id: e.id });
-            }
-            results.push(PushResult { event_id: e.id, seq: *seq as u64, stored_now: false });
-            continue;
-        }
-        if !allowed.contains(&e.case_id) {
-            if tx.query_opt(&allowed_stmt, &[&e.case_id, &user.id]).await?.is_none() {
-                let exists = tx.query_opt("SELECT 1 FROM cases WHERE case_id = $1", &[&e.case_id]).await?;
-                if exists.is_some() {
-                    return Err(StorageError::CaseNotAllowed { index, case_id: e.case_id, username: user.username.clone() });
-                }
-                // First sight of a case: it joins the author's team, allocated to the author and
-                // visible to the team's leads.
-                let seq = seqs.next();
-                tx.execute(
-                    "INSERT INTO cases (case_id, team_id, created_by, created_seq)
-                     SELECT $1, team_id, id, $3 FROM users WHERE id = $2",
-                    &[&e.case_id, &user.id, &seq],
-                )
-                .await?;
-                tx.execute(
-                    "INSERT INTO access (case_id, user_id, granted_seq)
-                     SELECT $1, u.id, $3 FROM users u
-                     WHERE u.id = $2 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = $2))",
-                    &[&e.case_id, &user.id, &seq],
-                )
-                .await?;
-            }
-            allowed.insert(e.case_id);
-        }
-        let seq = seqs.next();
-        new_seq.push(seq);
-        new_id.push(e.id);
-        new_case.push(e.case_id);
-        new_device.push(e.device_id);
-        new_hash.push(e.content_hash.clone());
-        new_json.push(json.clone());
-        held.insert(e.id, (seq, e.content_hash.clone()));
-        results.push(PushResult { event_id: e.id, seq: seq as u64, stored_now: true });
-    }
-    if !new_seq.is_empty() {
-        tx.execute(
-            "INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
-             SELECT s, i, c, d, h, j, $7
-             FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS t (s, i, c, d, h, j)",
-            &[&new_seq, &new_id, &new_case, &new_device, &new_hash, &new_json, &now],
-        )
-        .await?;
-    }
-    seqs.store(tx).await?;
-    Ok(results)
 }
 
 impl PostgresStorage {
-    /// Stores a batch and, with `record`, removes its signed notes' drafts and writes its audit
-    /// rows in the same transaction.
-    async fn push_with(&self, user: &UserRecord, events: &[Event], record: Option<(Uuid, DateTime<Utc>)>) -> Result<Vec<PushResult>> {
-        let rows: Vec<String> = events.iter().map(|e| serde_json::to_string(e).expect("events serialise")).collect();
-        let mut c = self.pool.get().await?;
-        if let Some(results) = push_fast(&mut c, user, events, &rows, record).await? {
-            return Ok(results);
-        }
-        // Another push stored some of the same events or cases between our plan and our lock:
-        // start again with the lock taken first, which sees everything committed before it.
-        tracing::debug!(events = events.len(), "a push met a concurrent writer of the same events or cases; retrying under the lock");
-        self.careful_retries.fetch_add(1, Ordering::Relaxed);
-        let tx = c.transaction().await?;
-        let results = push_locked(&tx, user, events, &rows).await?;
-        if let Some((device_id, at)) = record {
-            let notes = signed_note_ids(events);
-            if !notes.is_empty() {
-                tx.execute(DELETE_DRAFTS, &[&user.id, &notes]).await?;
-            }
-            let a = AuditColumns::of(&push_audit_entries(user, device_id, events, &results, at));
-            tx.execute(INSERT_AUDIT, &[&a.at, &a.username, &a.device, &a.action, &a.case, &a.detail]).await?;
-        }
-        tx.commit().await?;
-        Ok(results)
-    }
-
     /// Connects to `url` (e.g. `postgres://casebook@localhost/casebook`).
-    pub async fn connect(url: &str) -> Result<Self> {
-        let config: Config = url
-            .parse()
-            .map_err(|e| StorageError::Backend(format!("the database URL is not one PostgreSQL understands: {e}")))?;
-        Self::connect_config(config).await
+    /// Connects to the database at `url`, over TLS when the URL or its host requires it (see
+    /// [`super::pg_tls::configure`]), trusting the system's certificate authorities.
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        Self::connect_with_ca(url, None).await
     }
 
-    async fn connect_config(config: Config) -> Result<Self> {
-        let first = open(&config).await?;
-        Ok(PostgresStorage { pool: Pool::new(config, first), careful_retries: AtomicU64::new(0) })
+    /// As [`Self::connect`], trusting only the authorities in the PEM file `ca` for the database's
+    /// certificate (TLS with full verification).
+    pub async fn connect_with_ca(url: &str, ca: Option<&Path>) -> Result<Self, OpenError> {
+        let (config, connector) = super::pg_tls::configure(url, ca)?;
+        Self::connect_config(config, connector).await
+    }
+
+    async fn connect_config(config: Config, connector: Connector) -> Result<Self, OpenError> {
+        let first = open(&config, &connector).await?;
+        Ok(PostgresStorage { pool: Pool::new(config, connector, first), careful_retries: AtomicU64::new(0) })
+    }
+
+    /// Whether this store's connections to PostgreSQL are encrypted (as the database sees it).
+    pub async fn connection_is_encrypted(&self) -> Result<bool> {
+        let c = self.pool.get().await?;
+        let row = c.query_one("SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)", &[]).await?;
+        Ok(row.get(0))
     }
 
     /// How many pushes were redone the careful way since this store was opened (for tests and
@@ -734,17 +465,15 @@ impl PostgresStorage {
 
     /// Connects to a new, empty database made for one test (dropped by nobody: test clusters are
     /// thrown away whole).
-    pub async fn connect_fresh_for_tests(url: &str) -> Result<Self> {
-        let mut config: Config = url
-            .parse()
-            .map_err(|e| StorageError::Backend(format!("the database URL is not one PostgreSQL understands: {e}")))?;
+    pub async fn connect_fresh_for_tests(url: &str) -> Result<Self, OpenError> {
+        let (mut config, connector) = super::pg_tls::configure(url, None)?;
         let name = format!("casebook_test_{}", Uuid::new_v4().simple());
         {
-            let admin = open(&config).await?;
+            let admin = open(&config, &connector).await?;
             admin.batch_execute(&format!("CREATE DATABASE {name}")).await?;
         }
         config.dbname(&name);
-        Self::connect_config(config).await
+        Self::connect_config(config, connector).await
     }
 }
 
@@ -755,6 +484,30 @@ impl Storage for PostgresStorage {
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).await?;
         tx.batch_execute(SCHEMA).await?;
+        tx.batch_execute(accounts::SCHEMA).await?;
+        // Claims of events stored before claims were kept, once, in the order they were stored:
+        // the first holder keeps a claim.
+        if tx.query_opt("SELECT 1 FROM counters WHERE name = 'claims_v1'", &[]).await?.is_none() {
+            let stored = tx
+                .query("SELECT event_json FROM events ORDER BY seq", &[])
+                .await?
+                .iter()
+                .map(|r| parse_event(r.get(0)))
+                .collect::<Result<Vec<_>>>()?;
+            let (mut cases, mut claims, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+            for (case, claim, id) in super::claims_of(stored) {
+                cases.push(case);
+                claims.push(claim);
+                ids.push(id);
+            }
+            tx.execute(
+                "INSERT INTO claims (case_id, claim, event_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])
+                 ON CONFLICT DO NOTHING",
+                &[&cases, &claims, &ids],
+            )
+            .await?;
+            tx.execute("INSERT INTO counters (name, value) VALUES ('claims_v1', 1)", &[]).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -806,7 +559,7 @@ impl Storage for PostgresStorage {
         let c = self.pool.get().await?;
         let row = c
             .query_opt(
-                "SELECT u.id, u.username, t.name, u.role, u.password_hash, u.failed_logins, u.locked_until
+                "SELECT u.id, u.username, t.name, u.role, u.password_hash, u.failed_logins, u.locked_until, u.disabled_at
                  FROM users u JOIN teams t ON t.id = u.team_id WHERE u.username = $1",
                 &[&username],
             )
@@ -820,6 +573,7 @@ impl Storage for PostgresStorage {
                 password_hash: r.get(4),
                 failed_logins: r.get::<_, i32>(5) as u32,
                 locked_until: r.get::<_, Option<&str>>(6).map(parse_ts).transpose()?,
+                disabled_at: r.get::<_, Option<&str>>(7).map(parse_ts).transpose()?,
             })
         })
         .transpose()
@@ -933,6 +687,7 @@ impl Storage for PostgresStorage {
                 password_hash: r.get(12),
                 failed_logins: r.get::<_, i32>(13) as u32,
                 locked_until: r.get::<_, Option<&str>>(14).map(parse_ts).transpose()?,
+                disabled_at: r.get::<_, Option<&str>>(15).map(parse_ts).transpose()?,
             }),
             _ => None,
         };
@@ -976,7 +731,22 @@ impl Storage for PostgresStorage {
 
     async fn can_read(&self, user: &UserRecord, case_id: Uuid) -> Result<bool> {
         let c = self.pool.get().await?;
-        Ok(c.query_opt("SELECT 1 FROM access WHERE case_id = $1 AND user_id = $2", &[&case_id, &user.id]).await?.is_some())
+        // The role is read with the access row, so an administrator given access before
+        // administrators were kept from clinical content still reads nothing.
+        let row = c
+            .query_opt(
+                "SELECT 1 FROM access a JOIN users u ON u.id = a.user_id
+                 WHERE a.case_id = $1 AND a.user_id = $2 AND u.role <> 'admin'",
+                &[&case_id, &user.id],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn case_team(&self, case_id: Uuid) -> Result<Option<String>> {
+        let c = self.pool.get().await?;
+        let row = c.query_opt("SELECT t.name FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.case_id = $1", &[&case_id]).await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     async fn allocations(&self, user: &UserRecord) -> Result<Vec<CaseAllocation>> {
@@ -996,11 +766,11 @@ impl Storage for PostgresStorage {
     }
 
     async fn push(&self, user: &UserRecord, events: &[Event]) -> Result<Vec<PushResult>> {
-        self.push_with(user, events, None).await
+        super::postgres_push::push_with(self, user, events, None).await
     }
 
     async fn push_recorded(&self, user: &UserRecord, device_id: Uuid, events: &[Event], at: DateTime<Utc>) -> Result<Vec<PushResult>> {
-        self.push_with(user, events, Some((device_id, at))).await
+        super::postgres_push::push_with(self, user, events, Some((device_id, at))).await
     }
 
     async fn pull(&self, user: &UserRecord, exclude_device: Uuid, after: Cursor, limit: usize, max_bytes: usize) -> Result<PullPage> {
@@ -1032,11 +802,22 @@ impl Storage for PostgresStorage {
                 break;
             }
             bytes += json.len();
-            events.push(PulledEvent { seq: seq as u64, event: parse_event(json)? });
+            events.push(PulledEvent { seq: seq as u64, event: parse_event(json)?, received_at: parse_ts(r.get(3)).ok(), flag: r.get(4) });
             next_cursor = Cursor { visible_from: vis as u64, seq: seq as u64 };
         }
         let access_removed = removed.iter().map(|r| r.get(0)).collect();
         Ok(PullPage { events, next_cursor, more, access_removed })
+    }
+
+    async fn removal_told(&self, device_id: Uuid, cases: &[Uuid], written_up_to: u64, at: DateTime<Utc>) -> Result<()> {
+        let c = self.pool.get().await?;
+        c.execute(
+            "INSERT INTO removal_told (case_id, device_id, written_up_to, told_at)
+             SELECT c, $2, $3, $4 FROM unnest($1::uuid[]) AS t (c) ON CONFLICT DO NOTHING",
+            &[&cases, &device_id, &(written_up_to as i64), &ts(at)],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest> {
@@ -1048,11 +829,17 @@ impl Storage for PostgresStorage {
 
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>> {
         let c = self.pool.get().await?;
-        c.query("SELECT seq, event_json FROM events WHERE case_id = $1 ORDER BY seq", &[&case_id])
-            .await?
-            .iter()
-            .map(|r| Ok(PulledEvent { seq: r.get::<_, i64>(0) as u64, event: parse_event(r.get(1))? }))
-            .collect()
+        c.query(
+            "SELECT e.seq, e.event_json, e.received_at, (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
+             FROM events e WHERE e.case_id = $1 ORDER BY e.seq",
+            &[&case_id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PulledEvent { seq: r.get::<_, i64>(0) as u64, event: parse_event(r.get(1))?, received_at: parse_ts(r.get(2)).ok(), flag: r.get(3) })
+        })
+        .collect()
     }
 
     async fn event_count(&self) -> Result<u64> {
@@ -1101,10 +888,10 @@ impl Storage for PostgresStorage {
         .collect()
     }
 
-    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<()> {
+    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<Option<Uuid>> {
         let c = self.pool.get().await?;
-        c.execute("DELETE FROM drafts WHERE user_id = $1 AND note_id = $2", &[&user.id, &note_id]).await?;
-        Ok(())
+        let row = c.query_opt("DELETE FROM drafts WHERE user_id = $1 AND note_id = $2 RETURNING case_id", &[&user.id, &note_id]).await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     async fn audit(&self, a: &AuditEntry) -> Result<()> {
@@ -1116,33 +903,38 @@ impl Storage for PostgresStorage {
             return Ok(());
         }
         let mut c = self.pool.get().await?;
-        let stmt = c.prepared(INSERT_AUDIT).await?;
+        let stmt = c.prepared(INSERT_AUDIT_SOURCED).await?;
         let a = AuditColumns::of(entries);
-        c.execute(&stmt, &[&a.at, &a.username, &a.device, &a.action, &a.case, &a.detail]).await?;
+        c.execute(&stmt, &[&a.at, &a.username, &a.device, &a.action, &a.case, &a.detail, &a.source]).await?;
         Ok(())
     }
 
     async fn audit_for_case(&self, case_id: Uuid) -> Result<Vec<AuditEntry>> {
         let c = self.pool.get().await?;
-        c.query("SELECT at, username, device_id, action, case_id, detail FROM audit WHERE case_id = $1 ORDER BY id", &[&case_id])
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: parse_ts(r.get(0))?,
-                    username: r.get(1),
-                    device_id: r.get(2),
-                    action: r.get(3),
-                    case_id: r.get(4),
-                    detail: r.get(5),
-                })
-            })
-            .collect()
+        let rows = c.query(&format!("{AUDIT_SELECT} WHERE case_id = $1 ORDER BY id"), &[&case_id]).await?;
+        rows.iter().map(|r| Ok(audit_row(r)?.entry)).collect()
+    }
+
+    async fn audit_since(&self, since: DateTime<Utc>, after: u64, limit: usize) -> Result<Vec<super::AuditRow>> {
+        let c = self.pool.get().await?;
+        // Times are stored in one fixed-width UTC format, so byte order ("C") is time order
+        // whatever the database's collation.
+        let rows = c
+            .query(
+                &format!("{AUDIT_SELECT} WHERE id > $1 AND at COLLATE \"C\" >= $2 ORDER BY id LIMIT $3"),
+                &[&(after as i64), &ts(since), &(limit as i64)],
+            )
+            .await?;
+        rows.iter().map(audit_row).collect()
     }
 
     async fn backup(&self, _to: &Path) -> Result<()> {
         Err(StorageError::Unsupported(
             "for PostgreSQL, back up with pg_dump (see the README); the server cannot copy a PostgreSQL database itself".into(),
         ))
+    }
+
+    async fn backup_with_key(&self, to: &Path, _key: &crate::key::StoreKey) -> Result<()> {
+        self.backup(to).await
     }
 }

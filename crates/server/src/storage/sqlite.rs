@@ -3,19 +3,232 @@
 //! One connection behind a mutex serialises writers, so sequence numbers are allocated and
 //! committed in the same order and a puller can never see N+1 before N.
 
-use super::{Authentication, DeviceRecord, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
+use super::{Authentication, DeviceRecord, OpenError, PullPage, Result, Storage, StorageError, TokenRecord, UserRecord};
+use crate::admission::{decide, signatures_after_told, Decision, Facts, HeldEvent, Standing};
 use async_trait::async_trait;
 use casebook_domain::Event;
 use casebook_protocol::{digest_of, AuditEntry, CaseAllocation, CaseDigest, Cursor, DraftBackup, PulledEvent, PushResult, Role};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::key::StoreKey;
+use crate::private::{create_private_file, private_dir, private_file_if_present};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
+mod accounts;
+
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// Kept for backups, which are encrypted with the store's own key unless given another.
+    key: StoreKey,
+}
+
+/// How every plaintext SQLite database begins; an encrypted one begins with its random salt.
+const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether `path` is an unencrypted SQLite database (false when it is absent or empty).
+pub fn is_plaintext(path: &Path) -> Result<bool, OpenError> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(StorageError::Backend(format!("{}: {e}", path.display())).into()),
+    };
+    let mut header = [0u8; 16];
+    match file.read_exact(&mut header) {
+        Ok(()) => Ok(&header == PLAINTEXT_HEADER),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(StorageError::Backend(format!("{}: {e}", path.display())).into()),
+    }
+}
+
+/// The files SQLite keeps beside a database while it is open in WAL mode.
+fn sidecars(path: &Path) -> [PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    })
+}
+
+/// The store's folder 0700 (created if missing), and the database and its WAL files 0600 if they
+/// exist: a store made before files were kept private is tightened the first time it is opened.
+fn make_private(path: &Path) -> Result<(), OpenError> {
+    let denied = |p: &Path| {
+        let path = p.to_path_buf();
+        move |source| OpenError::Permissions { path, source }
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private_dir(parent).map_err(denied(parent))?;
+    }
+    private_file_if_present(path).map_err(denied(path))?;
+    for sidecar in sidecars(path) {
+        private_file_if_present(&sidecar).map_err(denied(&sidecar))?;
+    }
+    Ok(())
+}
+
+/// A connection to `path` with `key` given before anything else (SQLCipher requires it first).
+fn keyed_connection(path: &Path, key: &StoreKey) -> Result<Connection, OpenError> {
+    let conn = Connection::open(path)?;
+    // SQLCipher would also write its own diagnostics of a wrong key to standard error, around
+    // the one sentence this gives; the setting is process-wide and reads nothing from the file.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal()))?;
+    // SQLCipher only finds out at the first read that a key does not fit; read now, so the answer
+    // is a sentence here rather than "file is not a database" from whichever request came first.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(conn),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            Err(OpenError::WrongKey { path: path.to_path_buf() })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Leaves WAL mode, which SQLite allows only when no other connection has the database open:
+/// a rekey or an encryption must not run under a serving server (its pages would change key
+/// beneath it). Also folds the WAL into the main file, so nothing is left in a -wal file.
+fn take_exclusive(conn: &Connection, path: &Path) -> Result<(), OpenError> {
+    let in_use = || OpenError::InUse { path: path.to_path_buf() };
+    match conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0)) {
+        Ok(mode) if mode.eq_ignore_ascii_case("delete") => Ok(()),
+        Ok(_) => Err(in_use()),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+        {
+            Err(in_use())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The row count of every table, to compare a copy with its original.
+fn table_counts(conn: &Connection, schema: &str) -> Result<Vec<(String, i64)>, OpenError> {
+    let tables: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM {schema}.sqlite_master WHERE type = 'table' ORDER BY name"))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = conn.query_row(&format!("SELECT count(*) FROM {schema}.\"{t}\""), [], |r| r.get(0))?;
+            Ok((t, n))
+        })
+        .collect()
+}
+
+/// Changes the key of the store at `path` from `old` to `new` (`PRAGMA rekey`), with the server
+/// stopped. Every page is rewritten under the new key in one transaction: a crash leaves the
+/// store under the old key, whole.
+pub fn rekey(path: &Path, old: &StoreKey, new: &StoreKey) -> Result<(), OpenError> {
+    make_private(path)?;
+    if !path.exists() {
+        return Err(OpenError::NoStore { path: path.to_path_buf() });
+    }
+    if is_plaintext(path)? {
+        return Err(OpenError::NotEncrypted { path: path.to_path_buf() });
+    }
+    let conn = keyed_connection(path, old)?;
+    take_exclusive(&conn, path)?;
+    conn.execute_batch(&format!("PRAGMA rekey = {};", new.sqlcipher_literal()))?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+    drop(conn);
+    keyed_connection(path, new).map(drop)
+}
+
+/// Encrypts a plaintext store in place with `key`, with the server stopped: an encrypted copy is
+/// written beside it, checked table by table, and then replaces it. Returns how many tables
+/// were copied.
+pub fn encrypt_plaintext(path: &Path, key: &StoreKey) -> Result<usize, OpenError> {
+    make_private(path)?;
+    if !is_plaintext(path)? {
+        return Err(if path.exists() {
+            OpenError::AlreadyEncrypted { path: path.to_path_buf() }
+        } else {
+            OpenError::NoStore { path: path.to_path_buf() }
+        });
+    }
+    let mut staging = path.as_os_str().to_owned();
+    staging.push(".encrypting");
+    let staging = PathBuf::from(staging);
+    // A leftover of an attempt that was interrupted: it never replaced the store, so it can go.
+    let _ = std::fs::remove_file(&staging);
+    create_private_file(&staging).map_err(|source| OpenError::Permissions { path: staging.clone(), source })?;
+    let copied = (|| {
+        let conn = Connection::open(path)?;
+        take_exclusive(&conn, path)?;
+        conn.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", params![staging.to_string_lossy(), format!("x'{}'", key.hex())])?;
+        conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+        conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
+        let (before, after) = (table_counts(&conn, "main")?, table_counts(&conn, "encrypted")?);
+        conn.execute_batch("DETACH DATABASE encrypted;")?;
+        if before != after {
+            return Err(OpenError::from(StorageError::Backend("the encrypted copy does not match the original; nothing was changed".into())));
+        }
+        drop(conn);
+        let check = keyed_connection(&staging, key)?;
+        if table_counts(&check, "main")? != before {
+            return Err(OpenError::from(StorageError::Backend("the encrypted copy does not read back; nothing was changed".into())));
+        }
+        Ok(before.len())
+    })();
+    match copied {
+        Ok(n) => {
+            std::fs::rename(&staging, path).map_err(|e| StorageError::Backend(format!("{}: {e}", path.display())))?;
+            for sidecar in sidecars(path) {
+                let _ = std::fs::remove_file(sidecar);
+            }
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            Err(e)
+        }
+    }
+}
+
+/// Copies `from` to a new `to` with SQLite's backup API, `to` encrypted with `to_key`; a partial
+/// copy is removed on failure.
+fn copy_encrypted(from: &Connection, to: &Path, to_key: &StoreKey) -> Result<(), OpenError> {
+    create_private_file(to).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => StorageError::Exists { what: "file", name: to.display().to_string() }.into(),
+        _ => OpenError::Permissions { path: to.to_path_buf(), source },
+    })?;
+    let copied = (|| {
+        let mut dest = keyed_connection(to, to_key)?;
+        let backup = rusqlite::backup::Backup::new(from, &mut dest)?;
+        backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        Ok(())
+    })();
+    if copied.is_err() {
+        let _ = std::fs::remove_file(to);
+        for sidecar in sidecars(to) {
+            let _ = std::fs::remove_file(sidecar);
+        }
+    }
+    copied
+}
+
+/// Restores an encrypted backup into a new store at `path` (which must not exist), re-encrypted
+/// with `key`. The backup is checked before anything is written.
+pub fn restore(backup: &Path, backup_key: &StoreKey, path: &Path, key: &StoreKey) -> Result<(), OpenError> {
+    if path.exists() {
+        return Err(StorageError::Exists { what: "central store", name: path.display().to_string() }.into());
+    }
+    if is_plaintext(backup)? {
+        return Err(OpenError::NotEncrypted { path: backup.to_path_buf() });
+    }
+    let source = keyed_connection(backup, backup_key)?;
+    let check: String = source.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StorageError::Backend(format!("the backup {} is damaged ({check})", backup.display())).into());
+    }
+    make_private(path)?;
+    copy_encrypted(&source, path, key)
 }
 
 const SCHEMA: &str = r#"
@@ -90,10 +303,38 @@ CREATE TABLE IF NOT EXISTS audit (
     device_id TEXT,
     action TEXT NOT NULL,
     case_id TEXT,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    source TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
+-- What each case holds that may exist only once (a note's signature, the case's opening…),
+-- with the event that made it: the primary key is the rule, kept by the database itself.
+CREATE TABLE IF NOT EXISTS claims (
+    case_id TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (case_id, claim)
+);
+-- When a laptop was told a case is no longer allocated to its clinician, and how far it had
+-- written by then (its own sequence number).
+CREATE TABLE IF NOT EXISTS removal_told (
+    case_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    written_up_to INTEGER NOT NULL,
+    told_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, device_id)
+);
+-- Events taken in with a reservation for the team lead (written after an allocation ended).
+CREATE TABLE IF NOT EXISTS event_flags (event_id TEXT PRIMARY KEY, flag TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit is append-only and cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit is append-only and cannot be deleted'); END;
 "#;
+
+/// Columns added after the first release, for stores created before them (`ADD COLUMN` has no
+/// `IF NOT EXISTS` in SQLite, so each is added only when `pragma_table_info` lacks it).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("audit", "source", "TEXT")];
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
@@ -125,15 +366,27 @@ fn user_id(tx: &Connection, username: &str) -> Result<i64> {
 }
 
 impl SqliteStorage {
-    pub fn open(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| StorageError::Backend(format!("{}: {e}", parent.display())))?;
+    /// Opens (or creates) the encrypted store at `path` with `key`, making its folder and files
+    /// private first. A plaintext store is refused ([`OpenError::NotEncrypted`]), a key that does
+    /// not fit gives [`OpenError::WrongKey`].
+    pub fn open(path: &Path, key: &StoreKey) -> Result<Self, OpenError> {
+        make_private(path)?;
+        if is_plaintext(path)? {
+            return Err(OpenError::NotEncrypted { path: path.to_path_buf() });
         }
-        let conn = Connection::open(path)?;
+        if !path.exists() {
+            // Created here rather than by SQLite so that it is 0600 from its first byte; SQLite
+            // gives the -wal and -shm files it makes later the database file's own mode.
+            create_private_file(path).map_err(|source| OpenError::Permissions { path: path.to_path_buf(), source })?;
+        }
+        let conn = keyed_connection(path, key)?;
+        // Sorts and temporary indexes stay in memory, so no page of a note goes to a temporary
+        // file (as in the laptop's store).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+             PRAGMA temp_store = MEMORY;",
         )?;
-        Ok(SqliteStorage { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf() })
+        Ok(SqliteStorage { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf(), key: key.clone() })
     }
 
     pub fn path(&self) -> &Path {
@@ -151,17 +404,18 @@ impl SqliteStorage {
     }
 }
 
-/// A user row as read: id, username, team, role, password hash, failed logins, locked until.
-type UserRow = (i64, String, String, String, String, u32, Option<String>);
+/// A user row as read: id, username, team, role, password hash, failed logins, locked until,
+/// disabled at.
+type UserRow = (i64, String, String, String, String, u32, Option<String>, Option<String>);
 /// A device row as read: id, username, name, secret hash, created, revoked, last seen.
 type DeviceRow = (String, String, String, String, String, Option<String>, Option<String>);
 
 fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
 fn user_record(row: UserRow) -> Result<UserRecord> {
-    let (id, username, team, role, password_hash, failed_logins, locked_until) = row;
+    let (id, username, team, role, password_hash, failed_logins, locked_until, disabled_at) = row;
     Ok(UserRecord {
         id,
         username,
@@ -170,6 +424,7 @@ fn user_record(row: UserRow) -> Result<UserRecord> {
         password_hash,
         failed_logins,
         locked_until: locked_until.as_deref().map(parse_ts).transpose()?,
+        disabled_at: disabled_at.as_deref().map(parse_ts).transpose()?,
     })
 }
 
@@ -189,43 +444,121 @@ fn device_record(row: DeviceRow) -> Result<DeviceRecord> {
     })
 }
 
+const AUDIT_SELECT: &str = "SELECT id, at, username, device_id, action, case_id, detail, source FROM audit";
+
+/// An audit row as read: id, at, username, device, action, case, detail, source.
+type AuditRowColumns = (i64, String, String, Option<String>, String, Option<String>, String, Option<String>);
+
+fn audit_from_row(r: &rusqlite::Row) -> rusqlite::Result<AuditRowColumns> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+fn audit_row(row: AuditRowColumns) -> Result<super::AuditRow> {
+    let (id, at, username, device, action, case, detail, source) = row;
+    Ok(super::AuditRow {
+        id: id as u64,
+        entry: AuditEntry {
+            at: parse_ts(&at)?,
+            username,
+            device_id: device.as_deref().map(parse_uuid).transpose()?,
+            action,
+            case_id: case.as_deref().map(parse_uuid).transpose()?,
+            detail,
+            source,
+        },
+    })
+}
+
 const DEVICE_SELECT: &str = "SELECT d.id, u.username, d.name, d.secret_hash, d.created_at, d.revoked_at, d.last_seen_at
                              FROM devices d JOIN users u ON u.id = d.user_id";
 
+/// What `admission::decide` needs, read inside the push's transaction (which the connection
+/// mutex serialises, so nothing changes between reading and writing).
+fn facts_in(tx: &Transaction<'_>, user: &UserRecord, events: &[Event]) -> Result<Facts> {
+    let mut facts = Facts::default();
+    let mut held = tx.prepare_cached("SELECT seq, case_id, content_hash, received_at FROM events WHERE id = ?1")?;
+    let mut access = tx.prepare_cached("SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2")?;
+    let mut removed = tx.prepare_cached("SELECT 1 FROM access_removed WHERE case_id = ?1 AND user_id = ?2 LIMIT 1")?;
+    let mut told = tx.prepare_cached("SELECT written_up_to FROM removal_told WHERE case_id = ?1 AND device_id = ?2")?;
+    let mut exists = tx.prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?;
+    let mut claimed = tx.prepare_cached("SELECT 1 FROM claims WHERE case_id = ?1 AND claim = ?2")?;
+    for e in events {
+        let id = e.id.to_string();
+        let case = e.case_id.to_string();
+        if let Some((seq, case_id, content_hash, received_at)) = held
+            .query_row([&id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .optional()?
+        {
+            facts.held.insert(
+                e.id,
+                HeldEvent { seq: seq as u64, case_id: parse_uuid(&case_id)?, content_hash, received_at: parse_ts(&received_at).ok() },
+            );
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = facts.standing.entry(e.case_id) {
+            let standing = if access.query_row(params![case, user.id], |_| Ok(())).optional()?.is_some() {
+                Standing::Holds
+            } else if removed.query_row(params![case, user.id], |_| Ok(())).optional()?.is_some() {
+                let limit: Option<i64> = told.query_row(params![case, e.device_id.to_string()], |r| r.get(0)).optional()?;
+                Standing::Removed { told_up_to: limit.map(|l| l as u64) }
+            } else if exists.query_row([&case], |_| Ok(())).optional()?.is_some() {
+                Standing::Other
+            } else {
+                Standing::Unknown
+            };
+            slot.insert(standing);
+        }
+        for claim in [e.claim(), e.requires()].into_iter().flatten() {
+            if claimed.query_row(params![case, claim.to_string()], |_| Ok(())).optional()?.is_some() {
+                facts.claims.insert((e.case_id, claim));
+            }
+        }
+    }
+    // Rare (a signature after the laptop was told its case was taken away): was the note begun
+    // before? Its draft's event says so.
+    let device = events.first().map(|e| e.device_id.to_string()).unwrap_or_default();
+    for (case, note_id, limit) in signatures_after_told(events, &facts) {
+        let begun: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM events WHERE case_id = ?1 AND device_id = ?2
+                   AND json_extract(event_json, '$.kind') = 'note_drafted'
+                   AND json_extract(event_json, '$.payload.note_id') = ?3
+                   AND json_extract(event_json, '$.device_seq') <= ?4
+                 LIMIT 1",
+                params![case.to_string(), device, note_id.to_string(), limit as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if begun.is_some() {
+            facts.begun_before_told.insert((case, note_id));
+        }
+    }
+    Ok(facts)
+}
+
 /// Stores a batch inside `tx` (see `Storage::push`); the caller commits.
 fn push_in(tx: &Transaction<'_>, user: &UserRecord, rows: &[(Event, String)]) -> Result<Vec<PushResult>> {
-    let now = ts(Utc::now());
+    let received_at = Utc::now();
+    let now = ts(received_at);
+    let events: Vec<Event> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let facts = facts_in(tx, user, &events)?;
+    let decisions = decide(&events, &facts, &user.username);
     let mut results = Vec::with_capacity(rows.len());
-    for (index, (e, json)) in rows.iter().enumerate() {
-        let id = e.id.to_string();
-        let existing: Option<(i64, String)> = tx
-            .prepare_cached("SELECT seq, content_hash FROM events WHERE id = ?1")?
-            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((seq, hash)) = existing {
-            if hash != e.content_hash {
-                return Err(StorageError::ConflictingEvent { index, id: e.id });
+    for ((e, json), decision) in rows.iter().zip(decisions) {
+        let (new_case, late) = match decision {
+            Decision::Held { seq } => {
+                let received_at = facts.held.get(&e.id).and_then(|h| h.received_at);
+                results.push(PushResult { event_id: e.id, seq, stored_now: false, received_at, refused: None });
+                continue;
             }
-            results.push(PushResult { event_id: e.id, seq: seq as u64, stored_now: false });
-            continue;
-        }
+            Decision::Refused(problem) => {
+                results.push(PushResult::refused(e.id, problem));
+                continue;
+            }
+            Decision::Store { new_case, late } => (new_case, late),
+        };
         let case = e.case_id.to_string();
-        // Someone who held the case before it was taken from them may still send what
-        // they wrote: a note is never lost because its laptop was offline when the
-        // allocation changed.
-        let allowed: Option<i64> = tx
-            .prepare_cached(
-                "SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2
-                 UNION ALL SELECT 1 FROM access_removed WHERE case_id = ?1 AND user_id = ?2 LIMIT 1",
-            )?
-            .query_row(params![case, user.id], |r| r.get(0))
-            .optional()?;
-        if allowed.is_none() {
-            let exists: Option<i64> =
-                tx.prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?.query_row([&case], |r| r.get(0)).optional()?;
-            if exists.is_some() {
-                return Err(StorageError::CaseNotAllowed { index, case_id: e.case_id, username: user.username.clone() });
-            }
+        let id = e.id.to_string();
+        if new_case {
             // First sight of a case: it joins the author's team, allocated to the author and
             // visible to the team's leads.
             let seq = next_seq(tx)?;
@@ -247,9 +580,38 @@ fn push_in(tx: &Transaction<'_>, user: &UserRecord, rows: &[(Event, String)]) ->
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![seq as i64, id, case, e.device_id.to_string(), e.content_hash, json, now])?;
-        results.push(PushResult { event_id: e.id, seq, stored_now: true });
+        if let Some(claim) = e.claim() {
+            tx.prepare_cached("INSERT INTO claims (case_id, claim, event_id) VALUES (?1, ?2, ?3)")?
+                .execute(params![case, claim.to_string(), id])?;
+        }
+        if let Some(flag) = late {
+            tx.prepare_cached("INSERT INTO event_flags (event_id, flag) VALUES (?1, ?2)")?.execute(params![id, flag])?;
+        }
+        results.push(PushResult { event_id: e.id, seq, stored_now: true, received_at: Some(received_at), refused: None });
     }
     Ok(results)
+}
+
+/// Records the claims of events stored before claims were kept (once, at the first start of a
+/// server that keeps them), in the order they were stored: the first holder keeps a claim.
+fn backfill_claims(c: &mut Connection) -> Result<()> {
+    let tx = c.transaction()?;
+    let done: Option<i64> = tx.query_row("SELECT value FROM counters WHERE name = 'claims_v1'", [], |r| r.get(0)).optional()?;
+    if done.is_none() {
+        let stored = {
+            let mut stmt = tx.prepare("SELECT event_json FROM events ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.iter().map(|j| parse_event(j)).collect::<Result<Vec<_>>>()?
+        };
+        let mut insert = tx.prepare("INSERT OR IGNORE INTO claims (case_id, claim, event_id) VALUES (?1, ?2, ?3)")?;
+        for (case, claim, event) in super::claims_of(stored) {
+            insert.execute(params![case.to_string(), claim, event.to_string()])?;
+        }
+        drop(insert);
+        tx.execute("INSERT INTO counters (name, value) VALUES ('claims_v1', 1)", [])?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 fn encode(events: &[Event]) -> Vec<(Event, String)> {
@@ -257,10 +619,19 @@ fn encode(events: &[Event]) -> Vec<(Event, String)> {
 }
 
 fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -> Result<()> {
-    let mut insert =
-        tx.prepare_cached("INSERT INTO audit (at, username, device_id, action, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO audit (at, username, device_id, action, case_id, detail, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
     for a in entries {
-        insert.execute(params![ts(a.at), a.username, a.device_id.map(|d| d.to_string()), a.action, a.case_id.map(|c| c.to_string()), a.detail])?;
+        insert.execute(params![
+            ts(a.at),
+            a.username,
+            a.device_id.map(|d| d.to_string()),
+            a.action,
+            a.case_id.map(|c| c.to_string()),
+            a.detail,
+            a.source
+        ])?;
     }
     Ok(())
 }
@@ -268,7 +639,21 @@ fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -> Result<()> {
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn migrate(&self) -> Result<()> {
-        self.with(|c| Ok(c.execute_batch(SCHEMA)?)).await
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            for (table, column, kind) in ADDED_COLUMNS {
+                let present: i64 =
+                    tx.query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| r.get(0))?;
+                if present == 0 {
+                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+                }
+            }
+            tx.commit()?;
+            accounts::migrate(c)?;
+            backfill_claims(c)
+        })
+        .await
     }
 
     async fn add_team(&self, name: &str) -> Result<()> {
@@ -319,7 +704,7 @@ impl Storage for SqliteStorage {
         self.with(move |c| {
             let row = c
                 .query_row(
-                    "SELECT u.id, u.username, t.name, u.role, u.password_hash, u.failed_logins, u.locked_until
+                    "SELECT u.id, u.username, t.name, u.role, u.password_hash, u.failed_logins, u.locked_until, u.disabled_at
                      FROM users u JOIN teams t ON t.id = u.team_id WHERE u.username = ?1",
                     [&username],
                     user_from_row,
@@ -456,7 +841,7 @@ impl Storage for SqliteStorage {
                 .prepare_cached(
                     "SELECT t.device_id, t.expires_at,
                             d.id, u.username, d.name, d.secret_hash, d.created_at, d.revoked_at, d.last_seen_at,
-                            u.id, u.username, tm.name, u.role, u.password_hash, u.failed_logins, u.locked_until
+                            u.id, u.username, tm.name, u.role, u.password_hash, u.failed_logins, u.locked_until, u.disabled_at
                      FROM tokens t
                      LEFT JOIN devices d ON d.id = t.device_id
                      LEFT JOIN users u ON u.id = d.user_id
@@ -474,7 +859,7 @@ impl Storage for SqliteStorage {
                     let user_id: Option<i64> = r.get(9)?;
                     let team: Option<String> = r.get(11)?;
                     let user = match (user_id, team) {
-                        (Some(id), Some(team)) => Some((id, r.get(10)?, team, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?)),
+                        (Some(id), Some(team)) => Some((id, r.get(10)?, team, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?, r.get(16)?)),
                         _ => None,
                     };
                     Ok((token, device, user))
@@ -541,13 +926,28 @@ impl Storage for SqliteStorage {
     async fn can_read(&self, user: &UserRecord, case_id: Uuid) -> Result<bool> {
         let uid = user.id;
         self.with(move |c| {
+            // The role is read with the access row, so an administrator given access before
+            // administrators were kept from clinical content still reads nothing.
             Ok(c.query_row(
-                "SELECT 1 FROM access WHERE case_id = ?1 AND user_id = ?2",
+                "SELECT 1 FROM access a JOIN users u ON u.id = a.user_id
+                 WHERE a.case_id = ?1 AND a.user_id = ?2 AND u.role <> 'admin'",
                 params![case_id.to_string(), uid],
                 |r| r.get::<_, i64>(0),
             )
             .optional()?
             .is_some())
+        })
+        .await
+    }
+
+    async fn case_team(&self, case_id: Uuid) -> Result<Option<String>> {
+        self.with(move |c| {
+            Ok(c.query_row(
+                "SELECT t.name FROM cases c JOIN teams t ON t.id = c.team_id WHERE c.case_id = ?1",
+                [case_id.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?)
         })
         .await
     }
@@ -599,18 +999,18 @@ impl Storage for SqliteStorage {
     async fn push_recorded(&self, user: &UserRecord, device_id: Uuid, events: &[Event], at: DateTime<Utc>) -> Result<Vec<PushResult>> {
         let user = user.clone();
         let rows = encode(events);
-        let notes = super::signed_note_ids(events);
         self.with(move |c| {
             // One transaction, so one fsync, for the events, the drafts they settle and the audit.
             let tx = c.transaction()?;
             let results = push_in(&tx, &user, &rows)?;
+            let events: Vec<Event> = rows.iter().map(|(e, _)| e.clone()).collect();
+            let notes = super::signed_note_ids(&events, &results);
             {
                 let mut delete = tx.prepare_cached("DELETE FROM drafts WHERE user_id = ?1 AND note_id = ?2")?;
                 for note_id in &notes {
                     delete.execute(params![user.id, note_id.to_string()])?;
                 }
             }
-            let events: Vec<Event> = rows.into_iter().map(|(e, _)| e).collect();
             insert_audit(&tx, &super::push_audit_entries(&user, device_id, &events, &results, at))?;
             tx.commit()?;
             Ok(results)
@@ -622,7 +1022,8 @@ impl Storage for SqliteStorage {
         let uid = user.id;
         self.with(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT max(e.seq, a.granted_seq) AS vis, e.seq, e.event_json
+                "SELECT max(e.seq, a.granted_seq) AS vis, e.seq, e.event_json, e.received_at,
+                        (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
                  FROM access a JOIN events e ON e.case_id = a.case_id
                  WHERE a.user_id = ?1 AND e.device_id != ?2
                    AND (max(e.seq, a.granted_seq) > ?3 OR (max(e.seq, a.granted_seq) = ?3 AND e.seq > ?4))
@@ -641,14 +1042,15 @@ impl Storage for SqliteStorage {
             let mut bytes = 0usize;
             let mut more = false;
             while let Some(r) = rows.next()? {
-                let (vis, seq, json): (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let (vis, seq, json, received_at, flag): (i64, i64, String, String, Option<String>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                 // A page always carries at least one event, however large, so a puller never stalls.
                 if events.len() == limit || (!events.is_empty() && bytes + json.len() > max_bytes) {
                     more = true;
                     break;
                 }
                 bytes += json.len();
-                events.push(PulledEvent { seq: seq as u64, event: parse_event(&json)? });
+                events.push(PulledEvent { seq: seq as u64, event: parse_event(&json)?, received_at: parse_ts(&received_at).ok(), flag });
                 next_cursor = Cursor { visible_from: vis as u64, seq: seq as u64 };
             }
             let mut removed = c.prepare_cached(
@@ -662,6 +1064,24 @@ impl Storage for SqliteStorage {
                 .map(|r| r.map_err(StorageError::from).and_then(|s| parse_uuid(&s)))
                 .collect::<Result<Vec<_>>>()?;
             Ok(PullPage { events, next_cursor, more, access_removed })
+        })
+        .await
+    }
+
+    async fn removal_told(&self, device_id: Uuid, cases: &[Uuid], written_up_to: u64, at: DateTime<Utc>) -> Result<()> {
+        let cases = cases.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO removal_told (case_id, device_id, written_up_to, told_at) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for case in &cases {
+                    insert.execute(params![case.to_string(), device_id.to_string(), written_up_to as i64, ts(at)])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
@@ -681,11 +1101,20 @@ impl Storage for SqliteStorage {
 
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>> {
         self.with(move |c| {
-            let mut stmt = c.prepare_cached("SELECT seq, event_json FROM events WHERE case_id = ?1 ORDER BY seq")?;
+            let mut stmt = c.prepare_cached(
+                "SELECT e.seq, e.event_json, e.received_at, (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
+                 FROM events e WHERE e.case_id = ?1 ORDER BY e.seq",
+            )?;
             let rows = stmt
-                .query_map([case_id.to_string()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .query_map([case_id.to_string()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter().map(|(seq, json)| Ok(PulledEvent { seq: seq as u64, event: parse_event(&json)? })).collect()
+            rows.into_iter()
+                .map(|(seq, json, received_at, flag)| {
+                    Ok(PulledEvent { seq: seq as u64, event: parse_event(&json)?, received_at: parse_ts(&received_at).ok(), flag })
+                })
+                .collect()
         })
         .await
     }
@@ -732,11 +1161,17 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<()> {
+    async fn delete_draft(&self, user: &UserRecord, note_id: Uuid) -> Result<Option<Uuid>> {
         let uid = user.id;
         self.with(move |c| {
-            c.execute("DELETE FROM drafts WHERE user_id = ?1 AND note_id = ?2", params![uid, note_id.to_string()])?;
-            Ok(())
+            let case: Option<String> = c
+                .query_row(
+                    "DELETE FROM drafts WHERE user_id = ?1 AND note_id = ?2 RETURNING case_id",
+                    params![uid, note_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            case.as_deref().map(parse_uuid).transpose()
         })
         .await
     }
@@ -762,46 +1197,34 @@ impl Storage for SqliteStorage {
 
     async fn audit_for_case(&self, case_id: Uuid) -> Result<Vec<AuditEntry>> {
         self.with(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT at, username, device_id, action, case_id, detail FROM audit WHERE case_id = ?1 ORDER BY id",
-            )?;
+            let mut stmt = c.prepare(&format!("{AUDIT_SELECT} WHERE case_id = ?1 ORDER BY id"))?;
+            let rows = stmt.query_map([case_id.to_string()], audit_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|row| Ok(audit_row(row)?.entry)).collect()
+        })
+        .await
+    }
+
+    async fn audit_since(&self, since: DateTime<Utc>, after: u64, limit: usize) -> Result<Vec<super::AuditRow>> {
+        self.with(move |c| {
+            // Times are stored in one fixed-width UTC format, so text order is time order.
+            let mut stmt = c.prepare(&format!("{AUDIT_SELECT} WHERE id > ?1 AND at >= ?2 ORDER BY id LIMIT ?3"))?;
             let rows = stmt
-                .query_map([case_id.to_string()], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })?
+                .query_map(params![after as i64, ts(since), limit as i64], audit_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter()
-                .map(|(at, username, device, action, case, detail)| {
-                    Ok(AuditEntry {
-                        at: parse_ts(&at)?,
-                        username,
-                        device_id: device.as_deref().map(parse_uuid).transpose()?,
-                        action,
-                        case_id: case.as_deref().map(parse_uuid).transpose()?,
-                        detail,
-                    })
-                })
-                .collect()
+            rows.into_iter().map(audit_row).collect()
         })
         .await
     }
 
     async fn backup(&self, to: &Path) -> Result<()> {
-        let to = to.to_path_buf();
-        self.with(move |c| {
-            // SQLite's online backup API copies a consistent snapshot while the server keeps serving.
-            let mut dest = Connection::open(&to)?;
-            let backup = rusqlite::backup::Backup::new(c, &mut dest)?;
-            backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
-            Ok(())
-        })
-        .await
+        self.backup_with_key(to, &self.key.clone()).await
+    }
+
+    async fn backup_with_key(&self, to: &Path, key: &StoreKey) -> Result<()> {
+        let (to, key) = (to.to_path_buf(), key.clone());
+        // SQLite's online backup API copies a consistent snapshot while the server keeps serving;
+        // the copy's pages are encrypted with `key` as they are written, so no plaintext page
+        // ever reaches the backup's disk.
+        self.with(move |c| Ok(copy_encrypted(c, &to, &key)?)).await
     }
 }

@@ -4,6 +4,7 @@ use casebook_domain::*;
 use casebook_protocol::*;
 use casebook_server::api::{Service, ServiceConfig};
 use casebook_server::auth;
+use casebook_server::key::StoreKey;
 use casebook_server::storage::{sqlite::SqliteStorage, Storage};
 use chrono::Utc;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ pub async fn fresh_storage(backend: Backend) -> (Arc<dyn Storage>, Option<tempfi
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            let s = SqliteStorage::open(&dir.path().join("central.db")).unwrap();
+            let s = SqliteStorage::open(&dir.path().join("central.db"), &test_key()).unwrap();
             s.migrate().await.unwrap();
             (Arc::new(s), Some(dir))
         }
@@ -51,6 +52,18 @@ pub async fn fresh_storage(backend: Backend) -> (Arc<dyn Storage>, Option<tempfi
             (Arc::new(s), None)
         }
     }
+}
+
+/// A fictional key for a test store: random each time, as a real one is.
+pub fn test_key() -> StoreKey {
+    StoreKey::generate()
+}
+
+/// Opens `path` directly with rusqlite and `key`, to read rows no endpoint returns.
+pub fn raw_sqlite(path: &std::path::Path, key: &StoreKey) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.hex())).unwrap();
+    c
 }
 
 pub async fn start(backend: Backend, config: ServiceConfig) -> Harness {
@@ -111,10 +124,15 @@ impl Harness {
         resp.json().await.unwrap()
     }
 
+    /// Pushes and returns, per event, the code it was refused with (`None`: stored or held).
+    pub async fn push_codes(&self, laptop: &Laptop, events: &[Event]) -> Vec<Option<String>> {
+        self.push(laptop, events).await.results.into_iter().map(|r| r.refused.map(|p| p.code)).collect()
+    }
+
     pub async fn pull_page(&self, laptop: &Laptop, after: Cursor, limit: usize) -> PullResponse {
         let resp = self
             .http
-            .get(format!("{}/v1/pull?after={after}&limit={limit}", self.base))
+            .get(format!("{}/v1/pull?after={after}&limit={limit}&written_up_to={}", self.base, laptop.written_up_to()))
             .bearer_auth(&laptop.token)
             .send()
             .await
@@ -176,6 +194,11 @@ impl Laptop {
 
     pub fn device_id(&self) -> Uuid {
         self.writer.device_id()
+    }
+
+    /// How far this laptop has written (its own sequence number), as a real laptop tells a pull.
+    pub fn written_up_to(&self) -> u64 {
+        self.writer.written_up_to()
     }
 
     /// An event written now.

@@ -1,0 +1,428 @@
+//! Roles and the audit, attacked from outside: real HTTP on loopback and the real
+//! `casebook-server` command, once on SQLite and once on PostgreSQL (see the macro at the bottom).
+
+mod common;
+
+use casebook_protocol::*;
+use casebook_server::api::ServiceConfig;
+use casebook_server::storage::Storage;
+use common::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Where a harness's database lives, so the command line and raw connections can reach it.
+enum Db {
+    Sqlite(PathBuf, casebook_server::key::StoreKey),
+    Postgres(String),
+}
+
+/// A fresh server whose database the test can also open directly.
+async fn start_with_db(backend: Backend) -> (Harness, Db) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("central.db");
+            let key = test_key();
+            let s = casebook_server::storage::sqlite::SqliteStorage::open(&path, &key).unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), Some(dir), ServiceConfig::default()).await, Db::Sqlite(path, key))
+        }
+        Backend::Postgres => {
+            let url = new_postgres_database().await;
+            let s = casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), None, ServiceConfig::default()).await, Db::Postgres(url))
+        }
+    }
+}
+
+async fn new_postgres_database() -> String {
+    let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
+        .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL tests (scripts/postgres.sh does)");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let name = format!("casebook_test_{}", Uuid::new_v4().simple());
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+/// Runs `casebook-server` on the harness's database, as the OS user `it.tester`.
+fn cli(db: &Db, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_casebook-server"));
+    match db {
+        Db::Sqlite(path, key) => cmd.arg("--data").arg(path.parent().unwrap()).env("CASEBOOK_SERVER_KEY", key.hex()),
+        Db::Postgres(url) => cmd.arg("--database-url").arg(url),
+    };
+    cmd.args(args)
+        .env_remove("CASEBOOK_DATABASE_URL")
+        .env_remove("LOGNAME")
+        .env("USER", "it.tester")
+        .env("CASEBOOK_NEW_PASSWORD", "fictional admin password")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn cli_ok(db: &Db, args: &[&str]) -> String {
+    let out = cli(db, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `audit export` with `args`, to standard output, each line parsed.
+fn exported(db: &Db, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["audit", "export"];
+    all.extend_from_slice(args);
+    cli_ok(db, &all).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))).collect()
+}
+
+/// The exported lines with this action.
+fn with_action<'a>(lines: &'a [serde_json::Value], action: &str) -> Vec<&'a serde_json::Value> {
+    lines.iter().filter(|l| l["action"] == action).collect()
+}
+
+/// A statement run on the database directly, as someone with access to it would; the database's
+/// own message when it refuses.
+async fn raw_execute(db: &Db, sql: &str) -> Result<u64, String> {
+    match db {
+        Db::Sqlite(path, key) => raw_sqlite(path, key).execute(sql, []).map(|n| n as u64).map_err(|e| e.to_string()),
+        Db::Postgres(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.execute(sql, &[]).await.map_err(|e| e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string()))
+        }
+    }
+}
+
+/// The two teams of `seed_teams`, plus team A's administrator and team B's lead.
+async fn seed_with_admin(h: &Harness) {
+    seed_teams(h).await;
+    let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+    h.storage.add_user("admin.a", "Test Team A", Role::Admin, &hash).await.unwrap();
+    h.storage.add_user("lead.b", "Test Team B", Role::Lead, &hash).await.unwrap();
+}
+
+async fn allocate(h: &Harness, who: &Laptop, case: Uuid, to: &str) -> reqwest::Response {
+    h.http
+        .post(format!("{}/v1/cases/{case}/allocations", h.base))
+        .bearer_auth(&who.token)
+        .json(&AllocationRequest { username: to.into() })
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn deallocate(h: &Harness, who: &Laptop, case: Uuid, from: &str) -> reqwest::Response {
+    h.http.delete(format!("{}/v1/cases/{case}/allocations/{from}", h.base)).bearer_auth(&who.token).send().await.unwrap()
+}
+
+async fn put_draft(h: &Harness, who: &Laptop, case: Uuid) -> (Uuid, reqwest::Response) {
+    let draft = DraftBackup { note_id: Uuid::now_v7(), case_id: case, text: "Fictional draft".into(), revision: 1, updated_at: chrono::Utc::now() };
+    let resp = h.http.put(format!("{}/v1/drafts/{}", h.base, draft.note_id)).bearer_auth(&who.token).json(&draft).send().await.unwrap();
+    (draft.note_id, resp)
+}
+
+/// Asserts that `who` can get nothing of `case`: no digest, no events, and nothing by pulling.
+async fn nothing_readable(h: &Harness, who: &Laptop, case: Uuid) {
+    for path in [format!("/v1/cases/{case}/digest"), format!("/v1/cases/{case}/events")] {
+        let (status, body) = error_body(h.get(who, &path).await).await;
+        assert_eq!((status, body.code.as_str()), (404, "case_not_found"), "{} reading {path}", who.username());
+    }
+    let (events, _, _) = h.pull_all(who, Cursor::default()).await;
+    assert!(events.iter().all(|e| e.event.case_id != case), "{} pulled events of {case}", who.username());
+}
+
+async fn held(h: &Harness, who: &Laptop) -> Vec<CaseAllocation> {
+    h.get(who, "/v1/allocations").await.json::<AllocationsResponse>().await.unwrap().cases
+}
+
+/// Issue 10, item 6: an administrator never allocates and never reads clinical content; a lead
+/// acts only within their own team.
+async fn admin_and_leads_stay_within_their_role(backend: Backend) {
+    let h = start(backend, ServiceConfig::default()).await;
+    seed_with_admin(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let mut b1 = h.login("clin.b1").await;
+    let lead_a = h.login("lead.a").await;
+    let mut admin = h.login("admin.a").await;
+    let (case_a, opened_a) = a1.open_case("Testfamily-TeamA");
+    let note_a = a1.note(case_a, "Fictional clinical note of team A");
+    h.push(&a1, &[opened_a, note_a]).await;
+    let (case_b, opened_b) = b1.open_case("Testfamily-TeamB");
+    let note_b = b1.note(case_b, "Fictional clinical note of team B");
+    h.push(&b1, &[opened_b, note_b]).await;
+
+    // The administrator of team A tries to take team B's case, then their own team's.
+    for case in [case_b, case_a] {
+        let (status, body) = error_body(allocate(&h, &admin, case, "admin.a").await).await;
+        assert_eq!((status, body.code.as_str()), (403, "admins_do_not_allocate"), "{}", body.message);
+        assert!(body.message.ends_with('.') && body.message.contains("lead"), "one actionable sentence: {}", body.message);
+        nothing_readable(&h, &admin, case).await;
+    }
+    // Nor can they hand a case to someone else, or take one away.
+    let (status, _) = error_body(allocate(&h, &admin, case_b, "clin.a1").await).await;
+    assert_eq!(status, 403);
+    nothing_readable(&h, &a1, case_b).await;
+    let (status, _) = error_body(deallocate(&h, &admin, case_a, "clin.a1").await).await;
+    assert_eq!(status, 403);
+    // No draft backups for a case, and no events into any case, old or new.
+    let (_, resp) = put_draft(&h, &admin, case_a).await;
+    assert_eq!(resp.status(), 404, "an administrator cannot back up a draft for a case");
+    let (new_case, opened_new) = admin.open_case("Testfamily-ByAdmin");
+    let into_a = admin.note(case_a, "Fictional note an administrator tries to add");
+    for batch in [vec![opened_new], vec![into_a]] {
+        let (status, body) = error_body(h.push_raw(&admin, serde_json::json!({ "events": batch })).await).await;
+        assert_eq!((status, body.code.as_str()), (403, "admins_do_not_write"), "{}", body.message);
+    }
+    nothing_readable(&h, &lead_a, new_case).await;
+    assert_eq!(h.storage.event_count().await.unwrap(), 4, "nothing an administrator sent was stored");
+    // The audit trail of their own team's cases, yes (no clinical content in it); another team's, no.
+    let entries: Vec<AuditEntry> = h.get(&admin, &format!("/v1/cases/{case_a}/audit")).await.json().await.unwrap();
+    assert!(entries.iter().any(|e| e.action == "push" && e.username == "clin.a1"), "{entries:?}");
+    assert!(entries.iter().all(|e| !e.detail.contains("Fictional clinical note")), "{entries:?}");
+    let (status, _) = error_body(h.get(&admin, &format!("/v1/cases/{case_b}/audit")).await).await;
+    assert_eq!(status, 404, "another team's audit trail is not visible to an administrator");
+
+    // Team A's lead tries to take team B's case, for themselves or for their clinician.
+    for to in ["lead.a", "clin.a1"] {
+        let (status, body) = error_body(allocate(&h, &lead_a, case_b, to).await).await;
+        assert_eq!((status, body.code.as_str()), (404, "case_not_found"), "{}", body.message);
+    }
+    nothing_readable(&h, &lead_a, case_b).await;
+    nothing_readable(&h, &a1, case_b).await;
+    let (status, _) = error_body(deallocate(&h, &lead_a, case_b, "clin.b1").await).await;
+    assert_eq!(status, 404);
+    // ... or to give team A's case to team B's clinician, or to an administrator.
+    let (status, body) = error_body(allocate(&h, &lead_a, case_a, "clin.b1").await).await;
+    assert_eq!((status, body.code.as_str()), (403, "other_team"));
+    nothing_readable(&h, &b1, case_a).await;
+    let (status, body) = error_body(allocate(&h, &lead_a, case_a, "admin.a").await).await;
+    assert_eq!((status, body.code.as_str()), (403, "admins_hold_no_cases"), "{}", body.message);
+    nothing_readable(&h, &admin, case_a).await;
+
+    // Everything refused left the allocations as they were.
+    assert_eq!(held(&h, &b1).await, vec![CaseAllocation { case_id: case_b, clinicians: vec!["clin.b1".into()] }]);
+    assert_eq!(held(&h, &a1).await, vec![CaseAllocation { case_id: case_a, clinicians: vec!["clin.a1".into()] }]);
+    assert_eq!(held(&h, &admin).await, vec![]);
+    // Within the rules, the lead still allocates.
+    assert_eq!(allocate(&h, &lead_a, case_a, "clin.a2").await.status(), 204);
+}
+
+/// Issue 10, item 9: refused attempts are recorded with where they came from, and a trust's SIEM
+/// gets them (and everything else) from `audit export` as JSON lines.
+async fn refusals_are_audited_with_their_source(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_with_admin(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let b1 = h.login("clin.b1").await;
+    let a2 = h.login("clin.a2").await;
+    let lead_a = h.login("lead.a").await;
+    let admin = h.login("admin.a").await;
+    let (case_a, opened) = a1.open_case("Testfamily-Audited");
+    h.push(&a1, &[opened]).await;
+    assert_eq!(h.get(&a1, &format!("/v1/cases/{case_a}/digest")).await.status(), 200);
+
+    // Another team's clinician tries the case three ways.
+    assert_eq!(h.get(&b1, &format!("/v1/cases/{case_a}/digest")).await.status(), 404);
+    assert_eq!(h.get(&b1, &format!("/v1/cases/{case_a}/events")).await.status(), 404);
+    assert_eq!(put_draft(&h, &b1, case_a).await.1.status(), 404);
+    assert_eq!(h.get(&b1, &format!("/v1/cases/{case_a}/audit")).await.status(), 403);
+    // Bad credentials: a made-up token, a revoked laptop's token, a wrong device secret, a wrong
+    // password and an account that does not exist.
+    let me = |token: &str| h.http.get(format!("{}/v1/me", h.base)).bearer_auth(token).send();
+    assert_eq!(me("made-up-token").await.unwrap().status(), 401);
+    let a2_device = a2.device_id();
+    assert!(h.storage.revoke_device(a2_device, chrono::Utc::now()).await.unwrap());
+    assert_eq!(me(&a2.token).await.unwrap().status(), 401);
+    assert_eq!(h.renew_token(a1.device_id(), "not the secret").await.status(), 401);
+    for (username, password) in [("clin.a1", "wrong password"), ("no.such.user", "fictional password typed as a username")] {
+        let body = serde_json::json!({"username": username, "password": password, "device_name": "test laptop"});
+        assert_eq!(h.http.post(format!("{}/v1/login", h.base)).json(&body).send().await.unwrap().status(), 401);
+    }
+    // An administrator tries to allocate; a clinician deletes a draft backup.
+    assert_eq!(allocate(&h, &admin, case_a, "admin.a").await.status(), 403);
+    let (note, resp) = put_draft(&h, &a1, case_a).await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(h.http.delete(format!("{}/v1/drafts/{note}", h.base)).bearer_auth(&a1.token).send().await.unwrap().status(), 204);
+
+    let lines = exported(&db, &[]);
+    let loopback = serde_json::json!("127.0.0.1");
+    for l in &lines {
+        let mut keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["action", "at", "case_id", "detail", "device_id", "id", "refused", "source", "username"], "one fixed shape: {l}");
+        assert_eq!(l["refused"], l["action"].as_str().unwrap().starts_with("refused_"), "{l}");
+    }
+    let ids: Vec<u64> = lines.iter().map(|l| l["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first: {ids:?}");
+
+    let reads = with_action(&lines, "refused_read");
+    assert_eq!(reads.len(), 3, "digest, events and audit trail: {reads:?}");
+    for r in &reads {
+        assert_eq!((&r["username"], &r["case_id"], &r["source"]), (&serde_json::json!("clin.b1"), &serde_json::json!(case_a), &loopback), "{r}");
+        assert_eq!(r["device_id"], serde_json::json!(b1.device_id()));
+        assert_eq!(r["refused"], true);
+    }
+    assert_eq!(reads.iter().map(|r| r["detail"].as_str().unwrap()).collect::<Vec<_>>(), ["digest: case_not_found", "events: case_not_found", "audit trail: leads_only"]);
+    let draft = with_action(&lines, "refused_draft");
+    assert_eq!((draft.len(), &draft[0]["username"], &draft[0]["case_id"]), (1, &serde_json::json!("clin.b1"), &serde_json::json!(case_a)));
+    let tokens: Vec<(&str, &str)> =
+        with_action(&lines, "refused_token").iter().map(|l| (l["username"].as_str().unwrap(), l["detail"].as_str().unwrap())).collect();
+    assert_eq!(
+        tokens,
+        [("unknown", "unknown access token"), ("clin.a2", "access token of a revoked laptop"), ("clin.a1", "wrong device credential")]
+    );
+    assert!(with_action(&lines, "refused_token").iter().all(|l| l["source"] == loopback));
+    let logins: Vec<(&str, &str)> =
+        with_action(&lines, "refused_login").iter().map(|l| (l["username"].as_str().unwrap(), l["detail"].as_str().unwrap())).collect();
+    assert_eq!(logins, [("clin.a1", "wrong password (1 in a row)"), ("unknown", "no such account")], "what was typed as a username is not kept");
+    assert!(lines.iter().all(|l| !l["detail"].as_str().unwrap().contains("fictional password")));
+    let allocation = with_action(&lines, "refused_allocate");
+    assert_eq!((allocation.len(), &allocation[0]["username"], &allocation[0]["detail"]), (1, &serde_json::json!("admin.a"), &serde_json::json!("allocate to admin.a: admins_do_not_allocate")));
+    let deleted = with_action(&lines, "draft_delete");
+    assert_eq!((deleted.len(), &deleted[0]["username"], &deleted[0]["case_id"], &deleted[0]["source"]), (1, &serde_json::json!("clin.a1"), &serde_json::json!(case_a), &loopback));
+    // What was allowed has its source too.
+    let digest = with_action(&lines, "digest");
+    assert_eq!((digest.len(), &digest[0]["source"], &digest[0]["refused"]), (1, &loopback, &serde_json::json!(false)));
+    assert!(with_action(&lines, "login").iter().all(|l| l["source"] == loopback));
+
+    // The team's lead sees who tried their case.
+    let trail: Vec<AuditEntry> = h.get(&lead_a, &format!("/v1/cases/{case_a}/audit")).await.json().await.unwrap();
+    assert!(trail.iter().any(|e| e.action == "refused_read" && e.username == "clin.b1" && e.source.as_deref() == Some("127.0.0.1")), "{trail:?}");
+
+    // --since keeps only what came after; --out writes a new file and never overwrites one.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert!(exported(&db, &["--since", &later.to_rfc3339()]).is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.jsonl");
+    let file_arg = file.to_str().unwrap();
+    assert!(cli_ok(&db, &["audit", "export", "--since", "2000-01-01T00:00:00Z", "--out", file_arg]).contains("audit entries to"));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.lines().count() > lines.len(), "the whole audit, the first export's own row included");
+    let again = cli(&db, &["audit", "export", "--out", file_arg]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = cli(&db, &["audit", "export", "--since", "yesterday"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).trim().lines().count() == 1);
+}
+
+/// Issue 10, item 9: nobody, not even someone with the database's own credentials, changes or
+/// removes what the audit says.
+async fn the_audit_is_append_only(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_with_admin(&h).await;
+    h.login("clin.a1").await;
+    let before = exported(&db, &[]);
+    assert!(!before.is_empty());
+    let mut refused = vec!["UPDATE audit SET detail = 'nothing happened'", "DELETE FROM audit"];
+    if matches!(db, Db::Postgres(_)) {
+        refused.push("TRUNCATE audit");
+    }
+    for sql in refused {
+        let err = raw_execute(&db, sql).await.expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(exported(&db, &[])[..before.len()], before[..], "the audit is untouched");
+    // Other tables are unaffected by the guard.
+    assert_eq!(raw_execute(&db, "DELETE FROM drafts").await, Ok(0));
+}
+
+/// Issue 10, item 9: what IT does with the command is in the audit as cli_*, attributed to the
+/// operating-system account that ran it.
+async fn cli_actions_are_audited(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_with_admin(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let (case, opened) = a1.open_case("Testfamily-CommandLine");
+    h.push(&a1, &[opened]).await;
+    let case_arg = case.to_string();
+    let device_arg = a1.device_id().to_string();
+    cli_ok(&db, &["team", "add", "Test Team C"]);
+    cli_ok(&db, &["user", "add", "clin.c1", "--team", "Test Team C", "--role", "clinician"]);
+    cli_ok(&db, &["allocate", "--case", &case_arg, "--user", "clin.a2"]);
+    cli_ok(&db, &["deallocate", "--case", &case_arg, "--user", "clin.a2"]);
+    cli_ok(&db, &["device", "revoke", &device_arg]);
+    // An administrator never holds a case, whoever allocates it.
+    let out = cli(&db, &["allocate", "--case", &case_arg, "--user", "admin.a"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("administrators never hold cases") && err.trim().lines().count() == 1, "{err}");
+    let admin = h.login("admin.a").await;
+    nothing_readable(&h, &admin, case).await;
+
+    let lines = exported(&db, &[]);
+    let cli_rows: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["action"].as_str().unwrap().starts_with("cli_"))
+        .map(|l| {
+            assert_eq!((&l["username"], &l["source"], &l["refused"]), (&serde_json::json!("cli:it.tester"), &serde_json::json!("cli:it.tester"), &serde_json::json!(false)), "{l}");
+            (l["action"].as_str().unwrap(), l["detail"].as_str().unwrap())
+        })
+        .collect();
+    let revoked = format!("revoked laptop {device_arg}");
+    assert_eq!(
+        cli_rows,
+        [
+            ("cli_team_add", "added team Test Team C"),
+            ("cli_user_add", "added clinician clin.c1 to Test Team C"),
+            ("cli_allocate", "allocated to clin.a2"),
+            ("cli_deallocate", "taken away from clin.a2"),
+            ("cli_device_revoke", revoked.as_str()),
+        ]
+    );
+    assert_eq!(with_action(&lines, "cli_allocate")[0]["case_id"], serde_json::json!(case));
+    // The export itself is recorded, and shows in the next one.
+    assert_eq!(with_action(&exported(&db, &[]), "cli_audit_export").len(), 1);
+}
+
+/// A store made before the audit had a source keeps its rows, which read back without one.
+async fn an_old_store_gains_the_source_column(backend: Backend) {
+    let old_schema = "CREATE TABLE audit (id BIGINT PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, device_id TEXT,
+        action TEXT NOT NULL, case_id TEXT, detail TEXT NOT NULL)";
+    let old_row = "INSERT INTO audit VALUES (1, '2024-05-01T09:00:00.000000000Z', 'clin.old', NULL, 'login_failed', NULL, 'wrong password (1 in a row)')";
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = match backend {
+        Backend::Sqlite => {
+            let path = dir.path().join("central.db");
+            let key = test_key();
+            let c = raw_sqlite(&path, &key);
+            c.execute_batch(&format!("{};{old_row}", old_schema.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY"))).unwrap();
+            drop(c);
+            Arc::new(casebook_server::storage::sqlite::SqliteStorage::open(&path, &key).unwrap())
+        }
+        Backend::Postgres => {
+            let url = new_postgres_database().await;
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let pg_schema = old_schema.replace("device_id TEXT", "device_id UUID").replace("case_id TEXT", "case_id UUID");
+            client.batch_execute(&format!("{pg_schema}; {old_row}")).await.unwrap();
+            Arc::new(casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap())
+        }
+    };
+    storage.migrate().await.unwrap();
+    storage.migrate().await.unwrap();
+    let rows = storage.audit_since(chrono::DateTime::UNIX_EPOCH, 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].id, rows[0].entry.username.as_str(), rows[0].entry.source.as_deref()), (1, "clin.old", None));
+}
+
+macro_rules! security_suite {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn admin_and_leads_stay_within_their_role() { super::admin_and_leads_stay_within_their_role($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn refusals_are_audited_with_their_source() { super::refusals_are_audited_with_their_source($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_audit_is_append_only() { super::the_audit_is_append_only($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cli_actions_are_audited() { super::cli_actions_are_audited($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn an_old_store_gains_the_source_column() { super::an_old_store_gains_the_source_column($make).await }
+        }
+    };
+}
+
+security_suite!(sqlite, Backend::Sqlite);
+security_suite!(postgres, Backend::Postgres);
