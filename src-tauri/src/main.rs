@@ -72,10 +72,18 @@ impl AppState {
         f(store).map_err(|e| e.to_string())
     }
 
-    /// Forget the key. Returns whether anything was open.
+    /// Forget the key, and sign out of the central store: the access token should not outlive
+    /// the unlocked session. Returns whether anything was open.
     pub(crate) fn lock(&self) -> bool {
-        let dropped = self.store().take();
-        dropped.is_some()
+        let Some(mut store) = self.store().take() else { return false };
+        // Forgetting is a local write; ending the token on the central store waits on the
+        // network, so it happens on a thread of its own and may fail (the token then expires).
+        if let Ok(Some((url, token))) = casebook_sync::forget_session(&mut store) {
+            let _ = std::thread::Builder::new().name("sign-out".into()).spawn(move || {
+                let _ = casebook_sync::end_token(&url, &token);
+            });
+        }
+        true
     }
 }
 
@@ -292,6 +300,7 @@ fn main() {
             sync::default_server_url,
             sync::close_anyway,
             record::get_case_page,
+            record::send_again,
             record::vocabulary,
             record::service_profiles,
             record::rules_problems,

@@ -31,6 +31,8 @@ pub struct CasePage {
     pub crisis_route: Option<casebook_domain::CrisisRoute>,
     /// The clinicians the case is allocated to, as the central store said at the last sync.
     pub allocated_to: Option<Vec<String>>,
+    /// Entries for this case the central store refused, kept here with its reason.
+    pub set_aside: Vec<casebook_store::SetAside>,
 }
 
 fn today() -> NaiveDate {
@@ -49,8 +51,16 @@ pub async fn get_case_page(state: State<'_, AppState>, case_id: Uuid) -> Result<
         let header = CaseHeader::of(&view.state, today());
         let crisis_route = crisis_route(&s.service_profiles(), &view.state);
         let allocated_to = s.allocated_to(case_id)?;
-        Ok(CasePage { view, header, crisis_route, allocated_to })
+        let set_aside = s.set_aside_entries(Some(case_id))?;
+        Ok(CasePage { view, header, crisis_route, allocated_to, set_aside })
     })
+}
+
+/// Puts entries the central store refused back in line to be sent (once what stopped them has
+/// been put right); they go at the next send.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn send_again(state: State<'_, AppState>, event_ids: Vec<Uuid>) -> Result<u32, String> {
+    state.with_store(|s| s.send_again(&event_ids))
 }
 
 #[tauri::command(rename_all = "snake_case")]

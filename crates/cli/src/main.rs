@@ -395,7 +395,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(message)) => {
-            eprintln!("{message}");
+            eprintln!("{}", casebook_domain::printable(&message, true));
             ExitCode::FAILURE
         }
     }
@@ -520,11 +520,13 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// Every answer goes out here. The human form holds colleagues' words (notes, names), so its
+/// control characters are escaped before a terminal can obey them; JSON escapes them itself.
 fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
     if json {
         println!("{}", serde_json::to_string_pretty(value).expect("output serialises"));
     } else {
-        println!("{}", human(value));
+        println!("{}", casebook_domain::printable(&human(value), true));
     }
 }
 

@@ -147,3 +147,22 @@ fn sql_looking_and_unusual_text_is_stored_verbatim() {
     assert_eq!(casebook(dir, &["search", "ünïcödé", "--json"]).ok().json().as_array().unwrap().len(), 1);
     assert_eq!(casebook(dir, &["search", "unicode", "--json"]).ok().json().as_array().unwrap().len(), 1, "diacritics folded");
 }
+
+#[test]
+fn a_colleagues_words_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    init(dir);
+    let case_id = new_case(dir, "Testfamily\u{1b}]0;owned\u{7}");
+    // Clears the screen and hides what follows, as a note synced from a colleague might.
+    let text = "Visit went well.\n\u{1b}[2J\u{1b}[8mhidden\u{9b}31m";
+    casebook(dir, &["note", "sign", "--case", &case_id, "--text", text]).ok();
+    let shown = casebook(dir, &["case", "show", &case_id]).ok().stdout();
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}') && !shown.contains('\u{9b}'), "{shown:?}");
+    assert!(shown.contains("Testfamily\\u{1b}]0;owned\\u{7} family"), "{shown}");
+    assert!(shown.contains("Visit went well.\n\\u{1b}[2J\\u{1b}[8mhidden\\u{9b}31m"), "paragraphs kept, escapes shown: {shown}");
+    let listed = casebook(dir, &["case", "list"]).ok().stdout();
+    assert!(!listed.contains('\u{1b}'), "{listed:?}");
+    // JSON keeps the text exactly (it escapes control characters itself).
+    assert_eq!(casebook(dir, &["case", "show", &case_id, "--json"]).ok().json()["state"]["signed_notes"][0]["text"], text);
+}

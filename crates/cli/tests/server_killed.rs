@@ -29,10 +29,17 @@ fn admin(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `/metrics` answers only to its configured token.
+const METRICS_TOKEN: &str = "fictional-metrics-token-for-tests";
+
 fn serve(dir: &Path, port: u16) -> Child {
+    let config = dir.join("server.toml");
+    std::fs::write(&config, format!("metrics_token = \"{METRICS_TOKEN}\"\n")).unwrap();
     let mut child = Command::new(server_binary())
         .arg("--data")
         .arg(dir)
+        .arg("--config")
+        .arg(&config)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -53,7 +60,7 @@ fn events_stored(port: u16) -> Option<u64> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    s.write_all(format!("GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {METRICS_TOKEN}\r\nConnection: close\r\n\r\n").as_bytes()).ok()?;
     let mut body = String::new();
     s.read_to_string(&mut body).ok()?;
     body.lines().find_map(|l| l.strip_prefix("casebook_events_stored_total ")).and_then(|v| v.trim().parse().ok())
@@ -161,6 +168,8 @@ fn a_central_store_killed_mid_push_loses_and_doubles_nothing() {
 fn rusqlite_count(path: &Path) -> u64 {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     use casebook_server::storage::Storage;
-    let storage = casebook_server::storage::sqlite::SqliteStorage::open(path).unwrap();
+    // `init` made the store's key beside it (central.key), as it does when none is given.
+    let key = casebook_server::key::StoreKey::from_file(&path.with_file_name("central.key")).unwrap();
+    let storage = casebook_server::storage::sqlite::SqliteStorage::open(path, &key).unwrap();
     runtime.block_on(storage.event_count()).unwrap()
 }

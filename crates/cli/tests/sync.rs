@@ -35,7 +35,7 @@ fn login_sync_and_status_from_the_command_line() {
     let central_dir = tempfile::tempdir().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let url = runtime.block_on(async {
-        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db")).unwrap());
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db"), &casebook_server::key::StoreKey::generate()).unwrap());
         storage.migrate().await.unwrap();
         storage.add_team("Test Team").await.unwrap();
         let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
@@ -104,7 +104,7 @@ fn a_sync_killed_mid_pull_resumes_without_gaps_or_doubles() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let central_dir = tempfile::tempdir().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db")).unwrap());
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&central_dir.path().join("central.db"), &casebook_server::key::StoreKey::generate()).unwrap());
     let url = runtime.block_on(async {
         storage.migrate().await.unwrap();
         storage.add_team("Test Team").await.unwrap();

@@ -165,7 +165,8 @@ impl Keyring {
         let tmp = dir.join(format!("{KEYRING_FILE}.tmp"));
         let text = serde_json::to_string_pretty(&self.file).expect("keyring serialises");
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
+            // 0600 from its creation: the wrapped key is still something to keep from others.
+            let mut f = crate::private::create_private_file(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &path)?;

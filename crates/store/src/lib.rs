@@ -12,15 +12,19 @@ pub mod error;
 pub mod forms;
 pub mod allocations;
 pub mod keyring;
+pub mod outbox;
+mod private;
 pub mod projection;
 pub mod record;
 pub mod rules;
 pub mod schema;
-pub mod strength;
+/// Passphrase strength now lives in the domain crate, shared with the central store's accounts.
+pub use casebook_domain::strength;
 
 pub use error::{Result, StoreError};
 pub use forms::FormDraft;
 pub use keyring::KdfParams;
+pub use outbox::{Acknowledged, RemoteEvent, SetAside, PUSH_BYTES};
 pub use record::{
     CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput, RiskInput,
     TodayDraft, TodayView, TodayVisit,
@@ -29,7 +33,7 @@ pub use rules::{BankHolidaysInUse, ProfileInUse, RulesInUse};
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 
 use casebook_domain::{
-    fold, AddendumAdded, AttendanceOutcome, CaseOpened, CaseState, ContactRecorded, ContactType, Event,
+    fold_received, AddendumAdded, AttendanceOutcome, CaseOpened, CaseState, ContactRecorded, ContactType, Event,
     EventBody, EventDraft, Hlc, HybridClock, NoteDrafted, NoteSigned, ValidationError, DEFAULT_MAX_DRIFT_MS,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -245,6 +249,20 @@ pub struct Store {
     key: DataKey,
 }
 
+/// The folder 0700 and the keyring, database and WAL files 0600: a store made before they were
+/// kept private is tightened the first time it is opened.
+fn make_private(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    private::private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+    for name in [keyring::KEYRING_FILE, DATABASE_FILE, "casebook.db-wal", "casebook.db-shm"] {
+        let path = dir.join(name);
+        private::private_file_if_present(&path).map_err(|e| StoreError::io(&path, e))?;
+    }
+    Ok(())
+}
+
 fn open_connection(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
@@ -338,7 +356,7 @@ impl Store {
         if !strength.acceptable {
             return Err(StoreError::WeakPassphrase { advice: strength.advice });
         }
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        private::private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
         let store_id = Uuid::new_v4().to_string();
         let (ring, key) = Keyring::create(passphrase, &store_id, options.kdf)?;
         let building = dir.join(format!("{DATABASE_FILE}.new"));
@@ -348,6 +366,9 @@ impl Store {
                 std::fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
             }
         }
+        // Made here, 0600, before SQLite opens it: SQLite gives the WAL files it creates later the
+        // database file's own mode, and the file keeps it when renamed into place.
+        private::create_private_file(&building).map_err(|e| StoreError::io(&building, e))?;
         {
             let mut conn = open_connection(&building, &key, true)?;
             schema::migrate_to(&mut conn, version)?;
@@ -373,6 +394,7 @@ impl Store {
     }
 
     pub fn open_with(dir: &Path, passphrase: &str, options: StoreOptions) -> Result<Store> {
+        make_private(dir)?;
         let ring = Keyring::load(dir)?;
         let db_path = dir.join(DATABASE_FILE);
         if !db_path.exists() {
@@ -680,7 +702,8 @@ impl Store {
         if events.is_empty() {
             return Err(StoreError::CaseNotFound(case_id.to_string()));
         }
-        Ok(CaseView { state: fold(case_id, &events), my_drafts: self.drafts(Some(case_id))? })
+        let receipts = projection::receipts(&self.conn, case_id)?;
+        Ok(CaseView { state: fold_received(case_id, &events, &receipts), my_drafts: self.drafts(Some(case_id))? })
     }
 
     pub fn case_summary(&self, case_id: Uuid) -> Result<CaseSummary> {
@@ -891,48 +914,20 @@ impl Store {
         Ok(())
     }
 
-    /// The oldest events still waiting to be sent, in the order they were written.
-    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<Event>> {
-        projection::read_events(
-            &self.conn,
-            &format!(
-                "SELECT {} FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.local_seq LIMIT ?1",
-                projection::EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
-            ),
-            [limit as i64],
-        )
-    }
-
-    /// Removes acknowledged events from the outbox and records the central store's sequence
-    /// numbers for them, in one transaction.
-    pub fn acknowledge(&mut self, acked: &[(Uuid, u64)]) -> Result<()> {
-        let tx = Self::begin_write(&mut self.conn)?;
-        {
-            let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?;
-            let mut seq = tx.prepare_cached("INSERT OR REPLACE INTO server_seq (event_id, seq) VALUES (?1, ?2)")?;
-            for (id, s) in acked {
-                delete.execute([id.to_string()])?;
-                seq.execute(params![id.to_string(), *s as i64])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Stores a page of events from the central store and moves the pull cursor, in one
     /// transaction: an interruption leaves either the whole page and its cursor or neither.
     /// Events are never re-validated against this laptop's date (a colleague's clock may differ),
     /// but each must match its content hash.
-    pub fn apply_remote(&mut self, events: &[(u64, Event)], cursor_key: &str, cursor: &str) -> Result<ApplyReport> {
+    pub fn apply_remote(&mut self, events: &[RemoteEvent], cursor_key: &str, cursor: &str) -> Result<ApplyReport> {
         self.apply_remote_inner(events, Some((cursor_key, cursor)))
     }
 
     /// Stores events fetched to repair a case, without moving the pull cursor.
-    pub fn apply_repair(&mut self, events: &[(u64, Event)]) -> Result<ApplyReport> {
+    pub fn apply_repair(&mut self, events: &[RemoteEvent]) -> Result<ApplyReport> {
         self.apply_remote_inner(events, None)
     }
 
-    fn apply_remote_inner(&mut self, events: &[(u64, Event)], cursor: Option<(&str, &str)>) -> Result<ApplyReport> {
+    fn apply_remote_inner(&mut self, events: &[RemoteEvent], cursor: Option<(&str, &str)>) -> Result<ApplyReport> {
         let wall_ms = self.options.clock.now().timestamp_millis().max(0) as u64;
         let snapshot = self.writer.clone();
         let tx = Self::begin_write(&mut self.conn)?;
@@ -940,7 +935,7 @@ impl Store {
         let mut report = ApplyReport::default();
         let mut touched = std::collections::BTreeSet::new();
         let result = (|| -> Result<()> {
-            for (seq, e) in events {
+            for RemoteEvent { seq, event: e, received_at, flag } in events {
                 e.verify()?;
                 let existing: Option<String> = tx
                     .prepare_cached("SELECT content_hash FROM events WHERE id = ?1")?
@@ -966,8 +961,13 @@ impl Store {
                         touched.insert(e.case_id);
                     }
                 }
-                tx.prepare_cached("INSERT OR REPLACE INTO server_seq (event_id, seq) VALUES (?1, ?2)")?
-                    .execute(params![e.id.to_string(), *seq as i64])?;
+                tx.prepare_cached("INSERT INTO server_seq (event_id, seq, received_at, flag) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (event_id) DO UPDATE SET seq = excluded.seq,
+                        received_at = coalesce(server_seq.received_at, excluded.received_at), flag = coalesce(excluded.flag, server_seq.flag)")?
+                    .execute(params![e.id.to_string(), *seq as i64, received_at.map(|t| t.to_rfc3339()), flag])?;
+                // What the central store says of an event can change how its case folds (which
+                // of two signatures it took first), so the case is refreshed either way.
+                touched.insert(e.case_id);
             }
             for case_id in &touched {
                 report.conflicts += projection::refresh_case(&tx, *case_id)?.conflicts.len() as u32;
@@ -1047,6 +1047,10 @@ impl Store {
         if count("SELECT count(*) FROM drafts WHERE case_id = ?1")? > 0 {
             return Ok(PurgeOutcome::DraftOpen);
         }
+        // Entries the central store refused are never wiped: they stay with their reason.
+        if count("SELECT count(*) FROM set_aside s JOIN events e ON e.id = s.event_id WHERE e.case_id = ?1")? > 0 {
+            return Ok(PurgeOutcome::WaitingToSend);
+        }
         let tx = Self::begin_write(&mut self.conn)?;
         tx.execute("INSERT INTO case_purge (case_id) VALUES (?1)", [&id])?;
         tx.execute("INSERT INTO projection_rebuild (started_at) VALUES ('purge')", [])?;
@@ -1076,7 +1080,8 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO outbox (event_id, queued_at)
-                 SELECT id, ?2 FROM events WHERE id = ?1 AND device_id = ?3",
+                 SELECT id, ?2 FROM events WHERE id = ?1 AND device_id = ?3
+                   AND NOT EXISTS (SELECT 1 FROM set_aside s WHERE s.event_id = ?1)",
             )?;
             let now = self.options.clock.now().to_rfc3339();
             for id in event_ids {

@@ -6,7 +6,8 @@
 
 use crate::error::{Result, StoreError};
 use crate::{SearchHit, SearchHitKind};
-use casebook_domain::{fold, Event, EventBody, Hlc};
+use casebook_domain::{fold_received, Event, EventBody, Hlc, Receipt};
+use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::fmt::Write as _;
@@ -97,6 +98,25 @@ pub fn case_events(conn: &Connection, case_id: Uuid) -> Result<Vec<Event>> {
     )
 }
 
+/// What the central store said of each of a case's events it has seen: its place in the central
+/// store's order, when it took it in, and any flag for the lead.
+pub fn receipts(conn: &Connection, case_id: Uuid) -> Result<HashMap<Uuid, Receipt>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.event_id, s.seq, s.received_at, s.flag FROM events e JOIN server_seq s ON s.event_id = e.id WHERE e.case_id = ?1",
+    )?;
+    let rows = stmt.query_map([case_id.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, seq, received_at, flag) = row?;
+        let Ok(id) = Uuid::parse_str(&id) else { continue };
+        let received_at = received_at.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc));
+        out.insert(id, Receipt { seq: seq as u64, received_at, flag });
+    }
+    Ok(out)
+}
+
 fn family_search_body(family: &str, parent: Option<&str>, infant: Option<&str>) -> String {
     [Some(family), parent, infant].into_iter().flatten().collect::<Vec<_>>().join(" ")
 }
@@ -111,7 +131,7 @@ fn index(tx: &Transaction, body: &str, case_id: &str, kind: &str, ref_id: &str) 
 /// so a caller need not fold the case again.
 pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::CaseState> {
     let events = case_events(tx, case_id)?;
-    let state = fold(case_id, &events);
+    let state = fold_received(case_id, &events, &receipts(tx, case_id)?);
     let id = case_id.to_string();
 
     let family_body = state.details.as_ref().map(|d| {

@@ -195,6 +195,19 @@ pub const MIGRATIONS: &[&str] = &[
         clinicians TEXT NOT NULL
     ) STRICT;
     "#,
+    // 11: what the central store said of each event: when it took it in, with any flag for the
+    // lead; and the entries it refused, set aside here with its reason (never deleted, never
+    // sent again unless a person asks).
+    r#"
+    ALTER TABLE server_seq ADD COLUMN received_at TEXT;
+    ALTER TABLE server_seq ADD COLUMN flag TEXT;
+    CREATE TABLE set_aside (
+        event_id     TEXT PRIMARY KEY REFERENCES events (id),
+        code         TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        set_aside_at TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -330,7 +330,7 @@ fn a_laptop_clock_going_backwards_still_orders_events_as_written() {
 
 /// Hands every event one laptop holds to another, as a sync would (without a server).
 fn exchange(from: &Store, to: &mut Store, case: uuid::Uuid) {
-    let events: Vec<(u64, casebook_domain::Event)> = from.case_events(case).unwrap().into_iter().map(|e| (0, e)).collect();
+    let events: Vec<casebook_store::RemoteEvent> = from.case_events(case).unwrap().into_iter().map(|e| (0, e).into()).collect();
     to.apply_remote(&events, "test_cursor", "0-0").unwrap();
 }
 
@@ -414,11 +414,11 @@ fn two_handles_writing_at_once_keep_the_sequence_dense_and_the_clock_forward() {
     )
     .unwrap();
     let theirs = other.open_case(family("Otherfamily")).unwrap().case_id;
-    let events: Vec<_> = other.case_events(theirs).unwrap().into_iter().map(|e| (1, e)).collect();
+    let events: Vec<casebook_store::RemoteEvent> = other.case_events(theirs).unwrap().into_iter().map(|e| (1, e).into()).collect();
     sync.apply_remote(&events, "test_cursor", "1-1").unwrap();
     let mine = app.sign_note(DraftInput { text: "after the sync".into(), ..draft_input(case) }).unwrap();
     let mine = app.case_events(case).unwrap().into_iter().find(|e| e.id == mine.event_id).unwrap();
-    assert!(mine.hlc > events[0].1.hlc, "the app's clock moved past what the sync handle received");
+    assert!(mine.hlc > events[0].event.hlc, "the app's clock moved past what the sync handle received");
 }
 
 /// A half-filled form survives the app closing, is replaced as typing goes on, is gone once

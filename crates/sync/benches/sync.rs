@@ -134,13 +134,13 @@ fn main() {
     stats("Bare limit: central store pull alone (30,000 events)", "-", pulls);
 
     // 3b. Bare limit: the same events inserted locally alone (no network), pages of 1,000.
-    let events: Vec<(u64, casebook_domain::Event)> = {
+    let events: Vec<casebook_store::RemoteEvent> = {
         let mut all = Vec::new();
         let mut after = Cursor::default();
         loop {
             let page: casebook_protocol::PullResponse =
                 http.get(format!("{}/v1/pull?after={after}&limit=1000", c.url)).bearer_auth(&token).send().unwrap().json().unwrap();
-            all.extend(page.events.into_iter().map(|p| (p.seq, p.event)));
+            all.extend(page.events.into_iter().map(|p| casebook_store::RemoteEvent { seq: p.seq, event: p.event, received_at: p.received_at, flag: p.flag }));
             after = page.next_cursor;
             if !page.more {
                 break all;

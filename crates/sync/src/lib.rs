@@ -8,12 +8,15 @@
 
 use casebook_domain::EventBody;
 use casebook_protocol::*;
-use casebook_store::{Store, StoreError};
+use casebook_store::{Acknowledged, RemoteEvent, Store, StoreError, PUSH_BYTES};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 use thiserror::Error;
 use ts_rs::TS;
+
+mod http;
+use http::{answer, client, normalise_url};
+pub use http::{end_token, forget_session, sign_out};
 
 const SERVER_URL: &str = "server_url";
 const SERVER_USER: &str = "server_user";
@@ -51,6 +54,10 @@ pub enum SyncError {
     Protocol(String),
     #[error("'{0}' is not a web address; it should look like https://casebook.example.nhs.uk")]
     BadUrl(String),
+    #[error("Notes are only sent over an encrypted connection: use the address starting with https:// (plain http:// is allowed only to this laptop itself, for testing).")]
+    PlainHttp(String),
+    #[error("The central store at {url} presented a certificate this laptop does not trust ({detail}), so nothing was sent. Your notes are safe on this laptop; ask IT, who may need to install the trust's certificate authority on it.")]
+    UntrustedCertificate { url: String, detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -99,6 +106,8 @@ pub struct SyncSummary {
     /// This laptop's own events the central store no longer held (restored from an older backup),
     /// sent again.
     pub resent: u32,
+    /// Entries the central store refused this time; each is set aside with its reason.
+    pub set_aside: u32,
     /// Things the clinician should know, one sentence each.
     pub notices: Vec<String>,
     /// The summary in one sentence ("3 notes sent, 5 received.").
@@ -126,6 +135,9 @@ pub struct SyncStatus {
     /// Signed notes and addenda among them.
     #[ts(type = "number")]
     pub unsent_notes: u64,
+    /// Entries the central store refused, set aside on this laptop with its reason.
+    #[ts(type = "number")]
+    pub set_aside: u64,
     pub last_sync_at: Option<DateTime<Utc>>,
 }
 
@@ -135,59 +147,9 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
         signed_in_as: store.sync_value(SERVER_USER)?,
         waiting: store.outbox_len()?,
         unsent_notes: store.unsent_signed_notes()?,
+        set_aside: store.set_aside_count()?,
         last_sync_at: store.sync_value(LAST_SYNC)?.and_then(|s| s.parse().ok()),
     })
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("casebook/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("HTTP client")
-}
-
-fn normalise_url(url: &str) -> Result<String> {
-    let url = url.trim().trim_end_matches('/');
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 10 {
-        return Err(SyncError::BadUrl(url.to_string()));
-    }
-    Ok(url.to_string())
-}
-
-/// Reads a response: the body on success, a typed error with the server's own sentence otherwise.
-fn answer<T: serde::de::DeserializeOwned>(url: &str, resp: reqwest::Result<reqwest::blocking::Response>) -> Result<T> {
-    let resp = resp.map_err(|e| unreachable(url, e))?;
-    let status = resp.status().as_u16();
-    if status == 204 {
-        // No content: only a caller expecting nothing (unit) can accept it.
-        return serde_json::from_str("null").map_err(|e| SyncError::Protocol(e.to_string()));
-    }
-    if (200..300).contains(&status) {
-        return resp.json().map_err(|e| SyncError::Protocol(e.to_string()));
-    }
-    let text = resp.text().unwrap_or_default();
-    match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) if body.code == "device_revoked" => Err(SyncError::DeviceRevoked),
-        Ok(body) => Err(SyncError::Refused { status, code: body.code, message: body.message }),
-        Err(_) => Err(SyncError::Refused {
-            status,
-            code: "unexpected".into(),
-            message: format!("The central store answered with an error (HTTP {status}); nothing was lost, try again later."),
-        }),
-    }
-}
-
-fn unreachable(url: &str, e: reqwest::Error) -> SyncError {
-    let detail = if e.is_timeout() {
-        "it did not answer in time".to_string()
-    } else if e.is_connect() {
-        "no connection".to_string()
-    } else {
-        e.to_string()
-    };
-    SyncError::Unreachable { url: url.to_string(), detail }
 }
 
 /// Signs in on this laptop, registering it as a device under its own device id.
@@ -280,12 +242,17 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
 
     let mut cursor: Cursor = store.sync_value(PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or_default();
     loop {
+        let written_up_to = store.written_up_to();
         let page: PullResponse = conn.call(store, |http, url, token| {
-            http.get(format!("{url}/v1/pull")).query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string())]).bearer_auth(token)
+            // How far this laptop has written: if the page says a case was taken away, what was
+            // written up to here still counts as written before the laptop knew.
+            http.get(format!("{url}/v1/pull"))
+                .query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string()), ("written_up_to", written_up_to.to_string())])
+                .bearer_auth(token)
         })?;
         server_time = Some(page.server_time);
         latest_seq = page.latest_seq;
-        let events: Vec<(u64, casebook_domain::Event)> = page.events.into_iter().map(|p| (p.seq, p.event)).collect();
+        let events: Vec<RemoteEvent> = page.events.into_iter().map(received).collect();
         let report = store.apply_remote(&events, PULL_CURSOR, &page.next_cursor.to_string())?;
         if !page.access_removed.is_empty() {
             let mut pending = pending_removals(store)?;
@@ -354,26 +321,45 @@ fn refresh_allocations(store: &mut Store, conn: &mut Connection) -> Result<()> {
     }
 }
 
-/// Sends the outbox, oldest first, in batches; an event leaves it only once acknowledged.
+/// Sends the outbox, oldest first, in batches of at most `PUSH_BATCH` entries and `PUSH_BYTES`.
+/// Each entry gets its own answer: an acknowledged one leaves the outbox; a refused one is set
+/// aside with the central store's reason (kept, shown, never deleted) and the rest flows on.
 fn push_outbox(store: &mut Store, conn: &mut Connection, summary: &mut SyncSummary) -> Result<()> {
     loop {
-        let batch = store.outbox_batch(PUSH_BATCH)?;
+        let batch = store.outbox_batch(PUSH_BATCH, PUSH_BYTES)?;
         if batch.is_empty() {
             break;
         }
         let request = PushRequest { events: batch };
         let resp: PushResponse = conn.call(store, |http, url, token| http.post(format!("{url}/v1/push")).bearer_auth(token).json(&request))?;
-        if resp.results.len() != request.events.len() {
-            return Err(SyncError::Protocol("the central store acknowledged a different number of events".into()));
+        if resp.results.len() != request.events.len() || resp.results.iter().zip(&request.events).any(|(r, e)| r.event_id != e.id) {
+            return Err(SyncError::Protocol("the central store answered for different entries than were sent".into()));
         }
-        let acked: Vec<(uuid::Uuid, u64)> = resp.results.iter().map(|r| (r.event_id, r.seq)).collect();
+        let mut acked = Vec::new();
+        let mut refused = Vec::new();
+        for (r, e) in resp.results.into_iter().zip(&request.events) {
+            match r.refused {
+                Some(p) => refused.push((r.event_id, p.code, p.message)),
+                None => {
+                    acked.push(Acknowledged { event_id: r.event_id, seq: r.seq, received_at: r.received_at });
+                    match &e.body {
+                        EventBody::NoteSigned(_) => summary.notes_sent += 1,
+                        body if is_other_record(body) => summary.records_sent += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
         store.acknowledge(&acked)?;
+        store.set_aside(&refused)?;
         summary.pushed += acked.len() as u32;
-        summary.notes_sent += request.events.iter().filter(|e| matches!(e.body, EventBody::NoteSigned(_))).count() as u32;
-        summary.records_sent += request.events.iter().filter(|e| is_other_record(&e.body)).count() as u32;
+        summary.set_aside += refused.len() as u32;
     }
-
     Ok(())
+}
+
+fn received(p: PulledEvent) -> RemoteEvent {
+    RemoteEvent { seq: p.seq, event: p.event, received_at: p.received_at, flag: p.flag }
 }
 
 /// Sends each draft revision the central store does not hold yet to the author's private backup.
@@ -441,7 +427,7 @@ fn verify_cases(store: &mut Store, conn: &mut Connection, summary: &mut SyncSumm
         }
         let events: Vec<PulledEvent> = conn.call(store, |http, url, token| http.get(format!("{url}/v1/cases/{case}/events")).bearer_auth(token))?;
         let server_ids: std::collections::HashSet<uuid::Uuid> = events.iter().map(|e| e.event.id).collect();
-        let fetched: Vec<(u64, casebook_domain::Event)> = events.into_iter().map(|p| (p.seq, p.event)).collect();
+        let fetched: Vec<RemoteEvent> = events.into_iter().map(received).collect();
         let report = store.apply_repair(&fetched)?;
         summary.pulled += report.stored;
         summary.notes_received += report.notes;
@@ -551,6 +537,9 @@ pub fn sentence(s: &SyncSummary) -> String {
     if s.conflicts > 0 {
         parts.push(format!("{} to review", s.conflicts));
     }
+    if s.set_aside > 0 {
+        parts.push(format!("{} could not be added to the team's record (see the case)", plural(s.set_aside, "entry", "entries")));
+    }
     if s.cases_removed > 0 {
         parts.push(format!("{} no longer allocated to you removed from this laptop", plural(s.cases_removed, "case", "cases")));
     }
@@ -591,5 +580,13 @@ mod tests {
     fn urls_are_checked() {
         assert_eq!(normalise_url(" https://casebook.example.org/ ").unwrap(), "https://casebook.example.org");
         assert!(matches!(normalise_url("casebook.example.org"), Err(SyncError::BadUrl(_))));
+        // Plain HTTP would send notes readable to anyone on the network: only to this laptop.
+        for plain in ["http://casebook.example.org", "http://10.1.2.3:8443", "http://127.0.0.1.example.org", "http://localhost.example.org/"] {
+            assert!(matches!(normalise_url(plain), Err(SyncError::PlainHttp(_))), "{plain}");
+        }
+        for local in ["http://127.0.0.1:8443", "http://localhost:8443/", "http://[::1]:8443", "HTTP://127.0.0.1"] {
+            assert!(normalise_url(local).is_ok(), "{local}");
+        }
+        assert!(SyncError::PlainHttp("http://x".into()).to_string().contains("https://"));
     }
 }

@@ -197,8 +197,9 @@ fn a_central_store_restored_from_an_older_backup_gets_everything_back() {
     sync(&mut lead).unwrap();
     assert_eq!(lead.case(case).unwrap().state.signed_notes.len(), 4);
     // …then the central store is lost and IT restores last night's backup at the same address.
+    let key = c.key.clone();
     drop(c);
-    let restored = central_restored(&backup);
+    let restored = central_restored(&backup, &key);
     for store in [&mut one, &mut lead] {
         store.set_sync_value("server_url", Some(&restored.url)).unwrap();
     }

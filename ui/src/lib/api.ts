@@ -80,6 +80,8 @@ export const api = {
 
   // The whole case record.
   getCasePage: (case_id: string) => invoke<CasePage>("get_case_page", { case_id }),
+  /** Puts entries the central store refused back in line to be sent; answers how many. */
+  sendAgain: (event_ids: string[]) => invoke<number>("send_again", { event_ids }),
   vocabulary: () => invoke<Vocabulary>("vocabulary"),
   serviceProfiles: () => invoke<ServiceProfile[]>("service_profiles"),
   /** Rules files in the data folder Casebook could not use, one sentence each (empty: none). */

@@ -3,6 +3,7 @@
 
 use casebook_protocol::Role;
 use casebook_server::api::{Service, ServiceConfig};
+use casebook_server::key::StoreKey;
 use casebook_server::storage::{sqlite::SqliteStorage, Storage};
 use casebook_store::{KdfParams, Store, StoreOptions, SystemClock, WallClock};
 use std::sync::Arc;
@@ -12,6 +13,8 @@ pub const PASSPHRASE: &str = "copper kettle meadow lantern";
 
 pub struct Central {
     pub url: String,
+    /// The store's fictional key, which its backups are encrypted with too.
+    pub key: StoreKey,
     pub storage: Arc<dyn Storage>,
     pub runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -26,20 +29,55 @@ impl Drop for Central {
     }
 }
 
-/// A central store started from a backup file (as IT would after losing the live database).
-pub fn central_restored(backup: &std::path::Path) -> Central {
+/// A central store started from an encrypted backup file, made with `key` (as IT would after
+/// losing the live database: `casebook-server restore`).
+pub fn central_restored(backup: &std::path::Path, key: &StoreKey) -> Central {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(backup, dir.path().join("central.db")).unwrap();
-    start(dir, ServiceConfig::default(), false)
+    casebook_server::storage::sqlite::restore(backup, key, &dir.path().join("central.db"), key).unwrap();
+    start(dir, key.clone(), ServiceConfig::default(), false)
 }
 
 pub fn central(config: ServiceConfig) -> Central {
-    start(tempfile::tempdir().unwrap(), config, true)
+    start(tempfile::tempdir().unwrap(), StoreKey::generate(), config, true)
 }
 
-fn start(dir: tempfile::TempDir, config: ServiceConfig, seed: bool) -> Central {
+/// The central store's two backends, for tests that run on both.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A central store on the chosen backend. PostgreSQL needs CASEBOOK_TEST_DATABASE_URL (the test
+/// script starts a throw-away cluster and sets it); without it the test fails rather than passes.
+pub fn central_on(backend: Backend, config: ServiceConfig) -> Central {
+    match backend {
+        Backend::Sqlite => central(config),
+        Backend::Postgres => {
+            let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
+                .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL sync tests (scripts/test.sh does)");
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let storage: Arc<dyn Storage> =
+                Arc::new(runtime.block_on(casebook_server::storage::postgres::PostgresStorage::connect_fresh_for_tests(&url)).unwrap());
+            start_with(tempfile::tempdir().unwrap(), StoreKey::generate(), storage, runtime, config, true)
+        }
+    }
+}
+
+fn start(dir: tempfile::TempDir, key: StoreKey, config: ServiceConfig, seed: bool) -> Central {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db")).unwrap());
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("central.db"), &key).unwrap());
+    start_with(dir, key, storage, runtime, config, seed)
+}
+
+fn start_with(
+    dir: tempfile::TempDir,
+    key: StoreKey,
+    storage: Arc<dyn Storage>,
+    runtime: tokio::runtime::Runtime,
+    config: ServiceConfig,
+    seed: bool,
+) -> Central {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let url = runtime.block_on(async {
         storage.migrate().await.unwrap();
@@ -57,7 +95,7 @@ fn start(dir: tempfile::TempDir, config: ServiceConfig, seed: bool) -> Central {
         }));
         url
     });
-    Central { url, storage, runtime, _dir: dir, stop: Some(stop) }
+    Central { url, key, storage, runtime, _dir: dir, stop: Some(stop) }
 }
 
 pub fn laptop(user: &str) -> (tempfile::TempDir, Store) {
