@@ -8,7 +8,10 @@
 #   source scripts/postgres.sh; postgres_start; ...; postgres_stop   # from another script
 #
 # Sets CASEBOOK_TEST_DATABASE_URL=postgres://casebook@127.0.0.1:PORT/postgres; the role `casebook`
-# may create databases (each test makes its own).
+# may create databases (each test makes its own). The cluster also offers TLS, with a throw-away
+# authority made here: CASEBOOK_TEST_DATABASE_CA is its certificate (the server's certificate
+# names only IP 127.0.0.1), for the tests of verified TLS to the database. Plain connections on
+# loopback still work, as before.
 # shellcheck shell=bash
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -46,7 +49,30 @@ postgres_stop() {
   fi
   rm -rf "$_PG_DIR"
   _PG_DIR=""
-  unset CASEBOOK_TEST_DATABASE_URL
+  unset CASEBOOK_TEST_DATABASE_URL CASEBOOK_TEST_DATABASE_CA
+}
+
+# A throw-away certificate authority and a server certificate for 127.0.0.1 signed by it, and
+# ssl = on. Nothing here is trusted by anything else on the machine.
+_pg_tls() {
+  command -v openssl >/dev/null || die "openssl is needed to give the test cluster a certificate (scripts/setup.sh installs it)"
+  local tls="$_PG_DIR/tls"
+  mkdir -p "$tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=Casebook test CA (throw-away)" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" >/dev/null 2>&1 || die "could not make the test cluster's authority"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1 || die "could not make the test cluster's key"
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+    -extfile "$tls/server.ext" -out "$tls/server.pem" >/dev/null 2>&1 || die "could not sign the test cluster's certificate"
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$tls" "$tls/server.key" "$tls/server.pem"; fi
+  cat >>"$_PG_DIR/data/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$tls/server.pem'
+ssl_key_file = '$tls/server.key'
+EOF
+  export CASEBOOK_TEST_DATABASE_CA="$tls/ca.pem"
 }
 
 postgres_start() {
@@ -72,6 +98,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$_PG_DIR'
 max_connections = 300
 EOF
+  _pg_tls
   # Tests throw the data away, so they skip flushing to disk; benchmarks of the central store set
   # CASEBOOK_PG_DURABLE=1 to measure a cluster that flushes every commit, as production does.
   if [ "${CASEBOOK_PG_DURABLE:-0}" != "1" ]; then

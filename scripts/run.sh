@@ -15,9 +15,16 @@ PORT="${CASEBOOK_DEMO_PORT:-8443}"
 SERVER_URL="http://127.0.0.1:$PORT"
 DEMO_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/casebook-demo-central"
 SERVER="$ROOT/target/debug/casebook-server"
+# The demo store is encrypted like a real one; its key is kept beside its folder, not inside it,
+# as IT is told to do (init makes it the first time).
+export CASEBOOK_SERVER_KEY_FILE="$DEMO_DIR.key"
 
 stage "Starting a demo central store on $SERVER_URL (data in $DEMO_DIR)"
 mkdir -p "$DEMO_DIR"
+if [ -f "$DEMO_DIR/central.db" ] && [ ! -f "$CASEBOOK_SERVER_KEY_FILE" ]; then
+  # A demo store from before the central store was encrypted at rest: encrypt it in place.
+  "$SERVER" --data "$DEMO_DIR" encrypt
+fi
 "$SERVER" --data "$DEMO_DIR" init
 DEMO_LINE="$("$SERVER" --data "$DEMO_DIR" demo)"
 echo "$DEMO_LINE"

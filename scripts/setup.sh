@@ -22,8 +22,9 @@ PACKAGES=(
 )
 # Tests: a virtual display, a private session bus, the WebKit WebDriver, image tools for artefacts,
 # python3-xlib (to press a window's close button with no window manager),
-# and PostgreSQL for the central store's second backend (scripts/postgres.sh runs a private cluster).
-TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils postgresql python3-xlib)
+# PostgreSQL for the central store's second backend (scripts/postgres.sh runs a private cluster),
+# and python3-venv for Schemathesis (the API conformance stage installs it from PyPI into a venv).
+TEST_PACKAGES=(webkit2gtk-driver xvfb xauth dbus-x11 imagemagick poppler-utils postgresql python3-xlib python3-venv openssl)
 [ "$WITH_TESTS" -eq 1 ] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 stage "System packages"
@@ -52,6 +53,19 @@ if [ "$WITH_TESTS" -eq 1 ]; then
     echo "Present."
   else
     cargo install tauri-driver --version 2.1.0 --locked
+  fi
+
+  stage "Schemathesis (API conformance) and cargo-deny (supply chain)"
+  bash "$ROOT/scripts/api-conformance.sh" --install
+  bash "$ROOT/scripts/supply-chain.sh" --install
+
+  stage "cargo-cyclonedx (the Rust SBOM written by build-app.sh)"
+  # A cargo subcommand answers --version only when called through cargo.
+  if command -v cargo-cyclonedx >/dev/null 2>&1 && cargo cyclonedx --version 2>/dev/null | grep -qF " 0.5.9"; then
+    echo "Present."
+  else
+    # Its own build folder, not the workspace's target: built once per machine, into ~/.cargo/bin.
+    env -u CARGO_TARGET_DIR cargo install cargo-cyclonedx --version 0.5.9 --locked
   fi
 fi
 

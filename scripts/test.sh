@@ -46,6 +46,16 @@ stage_bindings() {
   echo "Bindings are current."
 }
 
+stage_api_conformance() {
+  # The real casebook-server against crates/server/openapi.json, signed out and signed in.
+  bash "$ROOT/scripts/api-conformance.sh"
+}
+
+stage_supply_chain() {
+  # npm audit, cargo deny (licences, bans, sources; RustSec advisories where the database can be had).
+  bash "$ROOT/scripts/supply-chain.sh"
+}
+
 stage_ui_check() {
   stage "UI type check (svelte-check) and unit tests"
   (cd ui && npm run --silent check && npm run --silent test:unit)
@@ -61,7 +71,7 @@ stage_e2e() {
   echo "Screenshots: tests/e2e/artifacts/"
 }
 
-STAGES=(setup rust_tests lint bindings ui_check build_app e2e)
+STAGES=(setup rust_tests lint bindings api_conformance supply_chain ui_check build_app e2e)
 
 started=$(date +%s)
 for s in "${STAGES[@]}"; do
