@@ -114,7 +114,7 @@ pub fn decide(events: &[Event], facts: &Facts, username: &str) -> Vec<Decision> 
                     index,
                     e,
                     "allocation_ended",
-                    "This case is no longer allocated to you and this laptop had already been told, so this entry was not added; your team lead can see it here.",
+                    "This case is no longer allocated to you and this laptop had already been told, so this entry was not added to the team's record. It is kept on this laptop: ask your team lead.",
                 ));
                 continue;
             }

@@ -71,6 +71,8 @@ enum Command {
         user: String,
     },
     #[command(subcommand)]
+    Case(CaseCommand),
+    #[command(subcommand)]
     Device(DeviceCommand),
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -130,6 +132,23 @@ enum UserCommand {
     SetRole { username: String, role: String },
     /// Move an account to another team.
     SetTeam { username: String, team: String },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// Give a case back to its rightful team when another team's laptop sent it first (the audit
+    /// shows the rightful clinician's entries refused as case_not_allowed). Everything that team
+    /// wrote to it is set aside (kept, never sent to a laptop again) and their access ends.
+    Settle {
+        #[arg(long = "case")]
+        case_id: String,
+        /// The team the case belongs to.
+        #[arg(long)]
+        team: String,
+        /// Who on that team holds it (repeat for co-working); the team's leads see it too.
+        #[arg(long = "allocate", value_name = "USER", required = true)]
+        holders: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +247,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::SetTeam { username, team }) => command::user::set_team(storage.as_ref(), &username, &team).await?,
         Command::Allocate { case_id, user } => command::allocate::allocate(storage.as_ref(), &case_id, &user).await?,
         Command::Deallocate { case_id, user } => command::allocate::deallocate(storage.as_ref(), &case_id, &user).await?,
+        Command::Case(CaseCommand::Settle { case_id, team, holders }) => command::case::settle(storage.as_ref(), &case_id, &team, &holders).await?,
         Command::Device(DeviceCommand::List { json }) => command::device::list(storage.as_ref(), json).await?,
         Command::Device(DeviceCommand::Revoke { device_id }) => command::device::revoke(storage.as_ref(), &device_id).await?,
         Command::Audit(AuditCommand::Export { since, out }) => command::audit::export(storage.as_ref(), since.as_deref(), out.as_deref()).await?,

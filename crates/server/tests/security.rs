@@ -406,6 +406,98 @@ async fn an_old_store_gains_the_source_column(backend: Backend) {
     assert_eq!((rows[0].id, rows[0].entry.username.as_str(), rows[0].entry.source.as_deref()), (1, "clin.old", None));
 }
 
+/// Another team's laptop sends a case's opening first (it learned the id): the rightful
+/// clinician's entries are refused as someone else's case while their other work flows, the
+/// refusals show in the audit, and `case settle` gives the case back: the squatters' entries are
+/// set aside (nobody receives them again), their access ends, and the rightful entries sent again
+/// are stored and reach the rightful team only.
+async fn a_squatted_case_is_settled(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_with_admin(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let mut b1 = h.login("clin.b1").await;
+    let lead_a = h.login("lead.a").await;
+    let lead_b = h.login("lead.b").await;
+    let (case, opened) = a1.open_case("Testfamily-Rightful");
+    let note = a1.note(case, "The rightful clinician's fictional note.");
+    let (_, other_opened) = a1.open_case("Testfamily-Elsewhere");
+
+    let squat_open = b1.event(
+        case,
+        casebook_domain::EventBody::CaseOpened(casebook_domain::CaseOpened {
+            family_name: "Testfamily-Squatted".into(),
+            parent: None,
+            due_date: None,
+            infant: None,
+        }),
+    );
+    let squat_note = b1.note(case, "Text the other team wrote into the case (fictional).");
+    assert_eq!(h.push_codes(&b1, &[squat_open.clone(), squat_note.clone()]).await, [None, None]);
+    let not_yours = Some("case_not_allowed".to_string());
+    assert_eq!(
+        h.push_codes(&a1, &[opened.clone(), note.clone(), other_opened.clone()]).await,
+        [not_yours.clone(), not_yours.clone(), None],
+        "the rightful entries are refused; the rest of the laptop's work flows"
+    );
+    let refusals = with_action(&exported(&db, &[]), "refused_push_security").iter().filter(|l| l["case_id"] == serde_json::json!(case)).count();
+    assert_eq!(refusals, 2, "each refusal names the case for IT");
+    let (b_seen, b_cursor, _) = h.pull_all(&lead_b, Cursor::default()).await;
+    assert_eq!(ids(&b_seen), [squat_open.id, squat_note.id], "the squatting team holds the case until it is settled");
+
+    // Wrong ways to settle it are refused with a sentence, and change nothing.
+    let case_arg = case.to_string();
+    for (args, says) in [
+        (vec!["--team", "Test Team A", "--allocate", "clin.b1"], "clin.b1 is on Test Team B, not Test Team A"),
+        (vec!["--team", "Test Team A", "--allocate", "admin.a"], "administrators never hold cases"),
+        (vec!["--team", "Test Team A", "--allocate", "no.such.person"], "no user called 'no.such.person'"),
+        (vec!["--team", "No Such Team", "--allocate", "clin.a1"], "no team called 'No Such Team'"),
+        (vec!["--team", "Test Team B", "--allocate", "clin.b1"], "already belongs to Test Team B"),
+    ] {
+        let mut all = vec!["case", "settle", "--case", &case_arg];
+        all.extend(args);
+        let out = cli(&db, &all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says) && err.trim().lines().count() == 1, "{all:?}: {err}");
+    }
+    let out = cli(&db, &["case", "settle", "--case", &Uuid::now_v7().to_string(), "--team", "Test Team A", "--allocate", "clin.a1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not on the central store"));
+    assert_eq!(h.pull_all(&lead_b, b_cursor).await.2, Vec::<Uuid>::new(), "nothing was taken by the refused attempts");
+
+    let said = cli_ok(&db, &["case", "settle", "--case", &case_arg, "--team", "Test Team A", "--allocate", "clin.a1"]);
+    assert!(said.contains("now belongs to Test Team A and is allocated to clin.a1"), "{said}");
+    assert!(said.contains("Set aside: 2 entries written to it by Test Team B (1 laptops)"), "{said}");
+    assert!(said.contains("Taken from: clin.b1, lead.b"), "{said}");
+    assert!(said.contains("press \"Send again\""), "{said}");
+    let again = cli(&db, &["case", "settle", "--case", &case_arg, "--team", "Test Team A", "--allocate", "clin.a1"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already belongs to Test Team A"));
+
+    // The squatters are told, and can write to it no more.
+    assert_eq!(h.pull_all(&lead_b, b_cursor).await.2, [case]);
+    assert_eq!(h.pull_all(&b1, Cursor::default()).await.2, [case]);
+    let late = b1.note(case, "Written by the other team after it was settled (fictional).");
+    assert_eq!(h.push_codes(&b1, &[late]).await, [Some("allocation_ended".to_string())]);
+
+    // The rightful entries, sent again, are stored: the opening's claim was released.
+    assert_eq!(h.push_codes(&a1, &[opened.clone(), note.clone(), other_opened]).await, [None, None, None]);
+    let (a_seen, _, _) = h.pull_all(&lead_a, Cursor::default()).await;
+    let in_case: Vec<Uuid> = a_seen.iter().filter(|e| e.event.case_id == case).map(|e| e.event.id).collect();
+    assert_eq!(in_case, [opened.id, note.id], "the rightful team receives its own entries and none of the squatters'");
+    let repaired: Vec<PulledEvent> = h.get(&lead_a, &format!("/v1/cases/{case}/events")).await.json().await.unwrap();
+    assert_eq!(ids(&repaired), [opened.id, note.id]);
+    let digest: CaseDigest = h.get(&a1, &format!("/v1/cases/{case}/digest")).await.json().await.unwrap();
+    assert_eq!((digest.event_count, digest.digest), digest_of(&[opened.id, note.id]));
+    assert_eq!(h.get(&b1, &format!("/v1/cases/{case}/events")).await.status(), 404);
+    assert!(held(&h, &lead_a).await.iter().any(|c| c.case_id == case && c.clinicians == ["clin.a1"]));
+
+    let settled = with_action(&exported(&db, &[]), "cli_settle_case").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0]["case_id"], serde_json::json!(case));
+    assert_eq!(
+        settled[0]["detail"],
+        "moved from Test Team B to Test Team A; 2 entries from 1 laptops set aside; taken from clin.b1, lead.b; given to clin.a1"
+    );
+}
+
 macro_rules! security_suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -420,6 +512,8 @@ macro_rules! security_suite {
             async fn cli_actions_are_audited() { super::cli_actions_are_audited($make).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn an_old_store_gains_the_source_column() { super::an_old_store_gains_the_source_column($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_squatted_case_is_settled() { super::a_squatted_case_is_settled($make).await }
         }
     };
 }

@@ -3,6 +3,7 @@
 pub mod allocate;
 pub mod audit;
 pub mod backup;
+pub mod case;
 pub mod demo;
 pub mod device;
 pub mod encrypt;

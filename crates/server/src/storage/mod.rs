@@ -197,6 +197,41 @@ pub fn claims_of(stored: impl IntoIterator<Item = Event>) -> Vec<(Uuid, String, 
     stored.into_iter().filter_map(|e| e.claim().map(|c| (e.case_id, c.to_string(), e.id))).collect()
 }
 
+/// What settling a squatted case did (see [`Storage::settle_case`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSettled {
+    /// The team the case had been taken by.
+    pub from_team: String,
+    /// Entries of the case set aside: kept in the store, never again sent to any laptop.
+    pub entries_set_aside: u64,
+    /// Laptops whose entries in the case are set aside (every laptop that had written to it).
+    pub laptops_set_aside: u64,
+    /// Accounts that held the case and no longer do (bytewise order).
+    pub taken_from: Vec<String>,
+}
+
+/// Who may be given a settled case: accounts of the rightful team, never an administrator. `found`
+/// is each named account as the store has it (username, team, role), or None when there is no
+/// such account. One check for both backends.
+pub fn check_settle_holders(team: &str, named: &[(String, Option<(String, Role)>)]) -> Result<()> {
+    if named.is_empty() {
+        return Err(StorageError::Unsupported("name at least one clinician or lead of the rightful team to give the case to (--allocate)".into()));
+    }
+    for (username, found) in named {
+        match found {
+            None => return Err(StorageError::NoSuchUser(username.clone())),
+            Some((_, Role::Admin)) => {
+                return Err(StorageError::Unsupported(format!("{username} is an administrator, and administrators never hold cases; name a clinician or a lead")))
+            }
+            Some((their_team, _)) if their_team != team => {
+                return Err(StorageError::Unsupported(format!("{username} is on {their_team}, not {team}; the case can only be given to people of the team it belongs to")))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// An audit row with its place in the table, for exporting the audit in the order it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -325,6 +360,13 @@ pub trait Storage: Accounts + Send + Sync + 'static {
     /// then (its own sequence number): what it wrote up to there still arrives, nothing after.
     /// The first telling counts; later ones change nothing.
     async fn removal_told(&self, device_id: Uuid, cases: &[Uuid], written_up_to: u64, at: DateTime<Utc>) -> Result<()>;
+    /// IT's remedy for a case another team's laptop opened first (squatting), in one transaction:
+    /// the case moves to `team`; every entry already stored for it (all written by the team that
+    /// took it) is set aside (kept, never sent to a laptop again, its claims released so the
+    /// rightful opening and notes can be stored); everyone who held it loses it (their laptops are
+    /// told and cannot write to it again); `holders` (of `team`) and the team's leads are given it.
+    /// The rightful clinician's entries, set aside on their laptop, are then sent again.
+    async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<CaseSettled>;
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest>;
     /// Every event of a case, in sequence order (for tests and repair).
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>>;

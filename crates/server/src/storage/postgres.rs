@@ -35,6 +35,7 @@ use tokio_postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 use uuid::Uuid;
 
 mod accounts;
+mod settle;
 
 /// How many connections one server keeps open at most.
 const MAX_CONNECTIONS: usize = 16;
@@ -385,6 +386,7 @@ const PULL_PAGE: &str = "SELECT GREATEST(e.seq, a.granted_seq) AS vis, e.seq, e.
         WHERE e.case_id = a.case_id
           AND e.seq >= CASE WHEN a.granted_seq >= $3 THEN 0 ELSE $3 END
           AND e.device_id <> $2
+          AND NOT EXISTS (SELECT 1 FROM set_aside_laptops s WHERE s.case_id = e.case_id AND s.device_id = e.device_id)
           AND (GREATEST(e.seq, a.granted_seq) > $3 OR (GREATEST(e.seq, a.granted_seq) = $3 AND e.seq > $4))
         ORDER BY e.seq
         LIMIT $5
@@ -485,6 +487,7 @@ impl Storage for PostgresStorage {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).await?;
         tx.batch_execute(SCHEMA).await?;
         tx.batch_execute(accounts::SCHEMA).await?;
+        tx.batch_execute(settle::SCHEMA).await?;
         // Claims of events stored before claims were kept, once, in the order they were stored:
         // the first holder keeps a claim.
         if tx.query_opt("SELECT 1 FROM counters WHERE name = 'claims_v1'", &[]).await?.is_none() {
@@ -820,9 +823,18 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<super::CaseSettled> {
+        settle::settle(self, case_id, team, holders, at).await
+    }
+
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest> {
         let c = self.pool.get().await?;
-        let ids: Vec<Uuid> = c.query("SELECT id FROM events WHERE case_id = $1", &[&case_id]).await?.iter().map(|r| r.get(0)).collect();
+        let ids: Vec<Uuid> = c
+            .query(&format!("SELECT e.id FROM events e WHERE e.case_id = $1 AND {}", settle::NOT_SET_ASIDE), &[&case_id])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let (event_count, digest) = digest_of(&ids);
         Ok(CaseDigest { case_id, event_count, digest })
     }
@@ -830,8 +842,11 @@ impl Storage for PostgresStorage {
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>> {
         let c = self.pool.get().await?;
         c.query(
-            "SELECT e.seq, e.event_json, e.received_at, (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
-             FROM events e WHERE e.case_id = $1 ORDER BY e.seq",
+            &format!(
+                "SELECT e.seq, e.event_json, e.received_at, (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
+                 FROM events e WHERE e.case_id = $1 AND {} ORDER BY e.seq",
+                settle::NOT_SET_ASIDE
+            ),
             &[&case_id],
         )
         .await?

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 mod accounts;
+mod settle;
 
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
@@ -651,6 +652,7 @@ impl Storage for SqliteStorage {
             }
             tx.commit()?;
             accounts::migrate(c)?;
+            c.execute_batch(settle::SCHEMA)?;
             backfill_claims(c)
         })
         .await
@@ -1025,7 +1027,8 @@ impl Storage for SqliteStorage {
                 "SELECT max(e.seq, a.granted_seq) AS vis, e.seq, e.event_json, e.received_at,
                         (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
                  FROM access a JOIN events e ON e.case_id = a.case_id
-                 WHERE a.user_id = ?1 AND e.device_id != ?2
+                 WHERE a.user_id = ?1 AND e.device_id != ?2 AND NOT EXISTS
+                       (SELECT 1 FROM set_aside_laptops s WHERE s.case_id = e.case_id AND s.device_id = e.device_id)
                    AND (max(e.seq, a.granted_seq) > ?3 OR (max(e.seq, a.granted_seq) = ?3 AND e.seq > ?4))
                  ORDER BY vis, e.seq
                  LIMIT ?5",
@@ -1086,9 +1089,14 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<super::CaseSettled> {
+        let (team, holders) = (team.to_string(), holders.to_vec());
+        self.with(move |c| settle::settle(c, case_id, &team, &holders, at)).await
+    }
+
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest> {
         self.with(move |c| {
-            let mut stmt = c.prepare_cached("SELECT id FROM events WHERE case_id = ?1")?;
+            let mut stmt = c.prepare_cached(&format!("SELECT e.id FROM events e WHERE e.case_id = ?1 AND {}", settle::NOT_SET_ASIDE))?;
             let ids = stmt
                 .query_map([case_id.to_string()], |r| r.get::<_, String>(0))?
                 .map(|r| r.map_err(StorageError::from).and_then(|s| parse_uuid(&s)))
@@ -1101,10 +1109,11 @@ impl Storage for SqliteStorage {
 
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>> {
         self.with(move |c| {
-            let mut stmt = c.prepare_cached(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT e.seq, e.event_json, e.received_at, (SELECT f.flag FROM event_flags f WHERE f.event_id = e.id)
-                 FROM events e WHERE e.case_id = ?1 ORDER BY e.seq",
-            )?;
+                 FROM events e WHERE e.case_id = ?1 AND {} ORDER BY e.seq",
+                settle::NOT_SET_ASIDE
+            ))?;
             let rows = stmt
                 .query_map([case_id.to_string()], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
