@@ -704,6 +704,60 @@ step("sync: an automatic sync brings a colleague's note onto the open case witho
   await indicator(/^Up to date at \d\d:\d\d$/);
 });
 
+const LATE_NOTE = "Written on the laptop after the lead took the case away, before the laptop had heard.";
+const AFTER_NOTE = "Written on the laptop after it had heard the case was taken away.";
+
+/** `casebook-server` on the E2E's central store (it keeps serving: SQLite lets both in). */
+function centralCli(args) {
+  return execFileSync(SERVER_BIN, ["--data", path.join(scratch, "central"), ...args], { encoding: "utf8" });
+}
+
+/** Scrolls the element into view and takes a screenshot in the current theme. */
+async function screenshotOf(selector, name) {
+  await session.execute(`document.querySelector(${JSON.stringify(selector)}).scrollIntoView({ block: "center" });`);
+  await screenshot(name);
+}
+
+step("sync: a note written after the case was taken away reaches the lead flagged; one written after the laptop knew is kept, set aside", async () => {
+  // Three cases on the clinician's laptop, so that losing all of them waits for the clinician to
+  // confirm (and the case stays on the laptop for what follows).
+  for (const family of ["Extrafamily-One-E2E", "Extrafamily-Two-E2E"]) cli("clinician", ["case", "new", "--family-name", family]);
+  cli("clinician", ["sync"]);
+  const cases = cli("clinician", ["case", "list"]);
+  assert.equal(cases.length, 3, JSON.stringify(cases));
+  for (const c of cases) centralCli(["deallocate", "--case", c.case_id, "--user", "demo.clinician"]);
+  const syncCase = cases.find((c) => c.family_name === SYNC_FAMILY).case_id;
+
+  // Before the laptop has heard: kept, and flagged for the lead.
+  cli("clinician", ["note", "sign", "--case", syncCase, "--text", LATE_NOTE]);
+  const first = cli("clinician", ["sync"]);
+  assert.deepEqual([first.notes_sent, first.set_aside, first.removals_awaiting_confirmation], [1, 0, 3], JSON.stringify(first));
+  await session.waitForText(LATE_NOTE, 30_000);
+  await session.waitForText("For the team lead: Written by demo.clinician after the case stopped being allocated to them, before their laptop had heard.");
+  await screenshotOf(".flag", "late-entry-flagged-for-the-lead-dark");
+
+  // After it has heard: not added to the team's record, kept on the laptop with the reason.
+  cli("clinician", ["note", "sign", "--case", syncCase, "--text", AFTER_NOTE]);
+  const second = cli("clinician", ["sync"]);
+  assert.deepEqual([second.notes_sent, second.set_aside], [0, 1], JSON.stringify(second));
+  assert.equal(cli("clinician", ["status"]).set_aside, 1);
+  await unlockLaptop("clinician");
+  await (await button(SYNC_FAMILY)).click();
+  await session.waitForText("Not added to the team's record");
+  await session.waitForText(AFTER_NOTE);
+  await session.waitForText("This case is no longer allocated to you and this laptop had already been told");
+  assert.ok(await button("Send again"), "the clinician can send it again once the reason is put right");
+  await screenshotOf("#set-aside-title", "set-aside-light");
+  await (await button("Settings")).click();
+  await (await session.waitForElement("//label[normalize-space()='Dark']/input")).click();
+  await (await button("Save settings")).click();
+  await session.waitForText("Settings saved.");
+  await (await button("Caseload")).click();
+  await (await button(SYNC_FAMILY)).click();
+  await session.waitForText("Not added to the team's record");
+  await screenshotOf("#set-aside-title", "set-aside-dark");
+});
+
 // ---------------------------------------------------------------------------------------------
 // The whole case record: referral intake to discharge, on the lead's laptop.
 
