@@ -439,7 +439,11 @@ async fn a_squatted_case_is_settled(backend: Backend) {
         [not_yours.clone(), not_yours.clone(), None],
         "the rightful entries are refused; the rest of the laptop's work flows"
     );
-    let refusals = with_action(&exported(&db, &[]), "refused_push_security").iter().filter(|l| l["case_id"] == serde_json::json!(case)).count();
+    // Named in the detail for IT, not in the case column the case's own team reads.
+    let refusals = with_action(&exported(&db, &[]), "refused_push_security")
+        .iter()
+        .filter(|l| l["detail"].as_str().unwrap().contains(&format!("case_not_allowed (entry {} for case {case}", opened.id)) || l["detail"].as_str().unwrap().contains(&format!("case_not_allowed (entry {} for case {case}", note.id)))
+        .count();
     assert_eq!(refusals, 2, "each refusal names the case for IT");
     let (b_seen, b_cursor, _) = h.pull_all(&lead_b, Cursor::default()).await;
     assert_eq!(ids(&b_seen), [squat_open.id, squat_note.id], "the squatting team holds the case until it is settled");

@@ -221,10 +221,10 @@ pub fn check_settle_holders(team: &str, named: &[(String, Option<(String, Role)>
         match found {
             None => return Err(StorageError::NoSuchUser(username.clone())),
             Some((_, Role::Admin)) => {
-                return Err(StorageError::Unsupported(format!("{username} is an administrator, and administrators never hold cases; name a clinician or a lead")))
+                return Err(StorageError::Unsupported(format!("the account {username} is an administrator, and administrators never hold cases; name a clinician or a lead")))
             }
             Some((their_team, _)) if their_team != team => {
-                return Err(StorageError::Unsupported(format!("{username} is on {their_team}, not {team}; the case can only be given to people of the team it belongs to")))
+                return Err(StorageError::Unsupported(format!("the account {username} is on {their_team}, not {team}; the case can only be given to people of the team it belongs to")))
             }
             Some(_) => {}
         }
