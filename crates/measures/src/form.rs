@@ -1,15 +1,16 @@
 //! What a UI needs to draw a blank form for each measure.
 //!
 //! Item wording is shipped only where it is in the public domain (PHQ-9 and GAD-7). The EPDS and
-//! CORE-10 wording is copyright, so those items are labelled by number and the clinician enters
-//! the score from the paper or licensed form the parent completed.
+//! CORE-10 wording is copyright, so those items are labelled by number. On every form the
+//! clinician ticks the answer the parent ticked, in the order the answers are printed, and sees
+//! the score it earns.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::goals::{GOAL_MAX_SCORE, MAX_GOALS};
 use crate::kind::MeasureKind;
-use crate::score::{bands, BandRange};
+use crate::score::{bands, scores_of_answers, BandRange};
 use crate::spec::spec;
 
 /// One row of a form.
@@ -27,18 +28,23 @@ pub struct ItemInfo {
     /// A non-zero answer raises a risk flag, so the UI can draw attention to the row as it is
     /// filled in rather than only after saving.
     pub is_risk_item: bool,
-    /// The response is entered raw and reversed when scored (CORE-10 items 2 and 3), so the UI
-    /// must not reverse it again.
+    /// The answers are printed from the highest score to the lowest (EPDS items 3 and 5–10,
+    /// CORE-10 items 2 and 3): Casebook reverses them, so the UI must not.
     pub reverse_scored: bool,
+    /// The score each answer earns, in the order the answers are printed (empty for GBO, where
+    /// the number chosen is the score).
+    pub scores: Vec<u8>,
 }
 
-/// One answer a respondent can give, with the number the clinician enters for it.
+/// One answer a respondent can give, in the order the answers are printed: `value` is its
+/// position (0 = the first printed), which is what is recorded; what it scores is the item's
+/// (`ItemInfo::scores`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ResponseOption {
     pub value: u8,
-    /// `None` where the wording differs by item or is copyright (EPDS), or where only the ends of
-    /// a scale are anchored (GBO 1–9).
+    /// The answer's wording, or for EPDS (whose wording differs by item and is copyright) its
+    /// place on the form ("First box"); `None` where only the ends of a scale are anchored (GBO 1–9).
     pub label: Option<String>,
 }
 
@@ -94,6 +100,9 @@ const PHQ_RESPONSES: [&str; 4] = [
     "Nearly every day",
 ];
 
+/// EPDS answers by their place on the printed form: the wording differs by item and is copyright.
+const EPDS_BOXES: [&str; 4] = ["First box", "Second box", "Third box", "Fourth box"];
+
 const CORE10_RESPONSES: [&str; 5] = [
     "Not at all",
     "Only occasionally",
@@ -133,6 +142,7 @@ pub fn items(kind: MeasureKind) -> Vec<ItemInfo> {
                 max: s.item_max,
                 is_risk_item: s.risk_item == Some(n),
                 reverse_scored: s.reversed.contains(&n),
+                scores: scores_of_answers(s, n),
             })
             .collect(),
         None => (1..=MAX_GOALS as u8)
@@ -144,6 +154,7 @@ pub fn items(kind: MeasureKind) -> Vec<ItemInfo> {
                 max: GOAL_MAX_SCORE,
                 is_risk_item: false,
                 reverse_scored: false,
+                scores: Vec::new(),
             })
             .collect(),
     }
@@ -164,9 +175,7 @@ pub fn responses(kind: MeasureKind) -> Vec<ResponseOption> {
     match kind {
         MeasureKind::Phq9 | MeasureKind::Gad7 => labelled(&PHQ_RESPONSES),
         MeasureKind::Core10 => labelled(&CORE10_RESPONSES),
-        MeasureKind::Epds => (0..=3)
-            .map(|value| ResponseOption { value, label: None })
-            .collect(),
+        MeasureKind::Epds => labelled(&EPDS_BOXES),
         MeasureKind::Gbo => (0..=GOAL_MAX_SCORE)
             .map(|value| ResponseOption {
                 value,
@@ -184,12 +193,14 @@ fn note(kind: MeasureKind) -> Option<&'static str> {
     match kind {
         MeasureKind::Phq9 | MeasureKind::Gad7 => None,
         MeasureKind::Epds => Some(
-            "Enter each item's score (0 to 3) as marked on the parent's EPDS form. The form scores \
-             some items in reverse; enter the score, not the position of the box ticked.",
+            "For each item, tick the box the parent ticked, counting from the top of the printed \
+             form (first box to fourth box). Casebook scores it: items 3 and 5 to 10 are printed \
+             highest score first, and the score each box earns is shown beside it.",
         ),
         MeasureKind::Core10 => Some(
-            "Enter each answer as ticked, from 0 (Not at all) to 4 (Most or all of the time), \
-             including items 2 and 3. Casebook reverses items 2 and 3 when it adds up the score.",
+            "Tick each answer as the parent ticked it, including items 2 and 3. Items 2 and 3 are \
+             worded positively, so Casebook scores them in reverse; the score each answer earns is \
+             shown beside it.",
         ),
         MeasureKind::Gbo => Some(
             "Agree up to three goals with the parent and score progress towards each from 0 to 10.",

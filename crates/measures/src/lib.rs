@@ -9,18 +9,21 @@
 //! and their sources are listed in this crate's README.
 //!
 //! ```
-//! use casebook_measures::{parse_items, score, MeasureKind};
+//! use casebook_measures::{parse_items, score, Entry, MeasureKind};
 //!
 //! let items = parse_items("1, 1, 1, 1, 1, 1, 1, 1, 0").unwrap();
-//! let scored = score(MeasureKind::Phq9, &items).unwrap();
+//! let scored = score(MeasureKind::Phq9, Entry::Answers, &items).unwrap();
 //! assert_eq!((scored.total, scored.band.label.as_str()), (8, "Mild"));
 //! assert!(scored.risk_flags.is_empty());
 //!
-//! // A risk answer is flagged even though the total is below every threshold.
-//! let scored = score(MeasureKind::Epds, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).unwrap();
-//! assert_eq!(scored.risk_flags[0].item, 10);
+//! // The first answer ticked on every EPDS item: items 3 and 5–10 are printed highest score
+//! // first, so this is 21, probable depression, and item 10 is a risk answer.
+//! let scored = score(MeasureKind::Epds, Entry::Answers, &[0; 10]).unwrap();
+//! assert_eq!((scored.total, scored.band.label.as_str()), (21, "Probable depression"));
+//! assert_eq!((scored.risk_flags[0].item, scored.risk_flags[0].value), (10, 3));
 //! ```
 
+mod entry;
 mod error;
 mod form;
 mod goals;
@@ -29,6 +32,7 @@ mod parse;
 mod score;
 mod spec;
 
+pub use entry::Entry;
 pub use error::MeasureError;
 pub use form::{form, items, responses, stem, Form, ItemInfo, ResponseOption};
 pub use goals::{

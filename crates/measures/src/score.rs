@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::entry::Entry;
 use crate::error::MeasureError;
 use crate::kind::MeasureKind;
 use crate::spec::{spec, Spec};
@@ -32,7 +33,8 @@ pub struct BandRange {
 pub struct RiskFlag {
     /// 1-based item number on the form.
     pub item: u8,
-    /// The score entered for that item.
+    /// That item's score (after any reversal): the flag follows the score, never the position of
+    /// the answer ticked.
     pub value: u8,
     pub message: String,
 }
@@ -43,8 +45,12 @@ pub struct RiskFlag {
 #[ts(export)]
 pub struct Scored {
     pub kind: MeasureKind,
-    /// The responses as entered, before any reversal.
+    /// The numbers as entered, before any reversal.
     pub items: Vec<u8>,
+    /// What those numbers are: the answers ticked, or item scores copied from a scored form.
+    pub entered_as: Entry,
+    /// Each item's score, as it counts towards the total (reversed items reversed).
+    pub item_scores: Vec<u8>,
     pub total: u8,
     pub max: u8,
     pub band: Band,
@@ -127,19 +133,23 @@ pub fn band_for(kind: MeasureKind, total: u8) -> Option<Band> {
 
 /// Validates and scores one administration of a questionnaire.
 ///
-/// `items` are the responses in form order, as entered: for CORE-10 that means the raw answer to
-/// items 2 and 3 (0 = Not at all … 4 = Most or all of the time), which are reversed here; for
-/// EPDS it means each item's score as printed on the form. Risk flags are raised from the raw
-/// answer, independently of the total, because a low total must never hide a risk answer.
-pub fn score(kind: MeasureKind, items: &[u8]) -> Result<Scored, MeasureError> {
+/// `items` are in form order, `entered_as` says what they are: with [`Entry::Answers`] each is the
+/// answer ticked, counted in the order the answers are printed (0 = the first), and the measure's
+/// reversed items (EPDS 3 and 5–10, CORE-10 2–3) are reversed here; with [`Entry::Scores`] each is
+/// the item's score from a form already scored on paper. Risk flags follow the item's score,
+/// whatever the total, because a low total must never hide a risk answer.
+pub fn score(kind: MeasureKind, entered_as: Entry, items: &[u8]) -> Result<Scored, MeasureError> {
     let s = questionnaire(kind)?;
     checked(kind, s, items.iter().copied().map(Some))?;
-    let total: u8 = items.iter().zip(1u8..).map(|(&raw, n)| counted(s, n, raw)).sum();
-    let risk_flags = risk_flag(kind, s, |n| Some(items[usize::from(n) - 1])).into_iter().collect();
+    let item_scores: Vec<u8> = items.iter().zip(1u8..).map(|(&v, n)| item_score(s, entered_as, n, v)).collect();
+    let total: u8 = item_scores.iter().sum();
+    let risk_flags = risk_flag(kind, s, |n| Some(item_scores[usize::from(n) - 1])).into_iter().collect();
 
     Ok(Scored {
         kind,
         items: items.to_vec(),
+        entered_as,
+        item_scores,
         total,
         max: s.max_total(),
         band: band_of(s, total),
@@ -170,19 +180,24 @@ fn checked(kind: MeasureKind, s: &Spec, answers: impl ExactSizeIterator<Item = O
     Ok(())
 }
 
-/// What item `n`'s raw answer adds to the total (reversed items count from the other end).
-fn counted(s: &Spec, n: u8, raw: u8) -> u8 {
-    if s.reversed.contains(&n) {
-        s.item_max - raw
-    } else {
-        raw
+/// What item `n`'s number adds to the total: an answer ticked counts from the other end on a
+/// reversed item; a score copied from a scored form counts as it is.
+fn item_score(s: &Spec, entered_as: Entry, n: u8, value: u8) -> u8 {
+    match entered_as {
+        Entry::Answers if s.reversed.contains(&n) => s.item_max - value,
+        Entry::Answers | Entry::Scores => value,
     }
 }
 
-/// The risk item's flag when it is answered above zero (`answer` gives an item's raw answer).
-fn risk_flag(kind: MeasureKind, s: &Spec, answer: impl Fn(u8) -> Option<u8>) -> Option<RiskFlag> {
+/// The score each answer of item `n` earns, in the order the answers are printed.
+pub(crate) fn scores_of_answers(s: &Spec, n: u8) -> Vec<u8> {
+    (0..=s.item_max).map(|answer| item_score(s, Entry::Answers, n, answer)).collect()
+}
+
+/// The risk item's flag when its score is above zero (`score_of` gives an item's score).
+fn risk_flag(kind: MeasureKind, s: &Spec, score_of: impl Fn(u8) -> Option<u8>) -> Option<RiskFlag> {
     let n = s.risk_item?;
-    let value = answer(n)?;
+    let value = score_of(n)?;
     (value >= 1).then(|| RiskFlag {
         item: n,
         value,
@@ -212,14 +227,15 @@ pub struct SoFar {
     pub scored: Option<Scored>,
 }
 
-/// Scores what is answered so far (`None` = not answered yet). The same checks as [`score`]:
-/// the right number of items, each within range.
-pub fn score_so_far(kind: MeasureKind, answers: &[Option<u8>]) -> Result<SoFar, MeasureError> {
+/// Scores what is answered so far (`None` = not answered yet), entered as `entered_as`. The same
+/// checks as [`score`]: the right number of items, each within range.
+pub fn score_so_far(kind: MeasureKind, entered_as: Entry, answers: &[Option<u8>]) -> Result<SoFar, MeasureError> {
     let s = questionnaire(kind)?;
     checked(kind, s, answers.iter().copied())?;
-    let total_so_far = answers.iter().zip(1u8..).filter_map(|(a, n)| a.map(|raw| counted(s, n, raw))).sum();
+    let scores: Vec<Option<u8>> = answers.iter().zip(1u8..).map(|(a, n)| a.map(|v| item_score(s, entered_as, n, v))).collect();
+    let total_so_far = scores.iter().flatten().sum();
     let scored = match answers.iter().copied().collect::<Option<Vec<u8>>>() {
-        Some(items) => Some(score(kind, &items)?),
+        Some(items) => Some(score(kind, entered_as, &items)?),
         None => None,
     };
     Ok(SoFar {
@@ -228,7 +244,7 @@ pub fn score_so_far(kind: MeasureKind, answers: &[Option<u8>]) -> Result<SoFar, 
         items: s.items,
         total_so_far,
         max: s.max_total(),
-        risk_flags: risk_flag(kind, s, |n| answers[usize::from(n) - 1]).into_iter().collect(),
+        risk_flags: risk_flag(kind, s, |n| scores[usize::from(n) - 1]).into_iter().collect(),
         scored,
     })
 }
@@ -260,8 +276,8 @@ pub fn change(kind: MeasureKind, earlier: &Scored, later: &Scored) -> Result<Cha
         });
     }
     let s = questionnaire(kind)?;
-    let before = score(kind, &earlier.items)?;
-    let after = score(kind, &later.items)?;
+    let before = score(kind, earlier.entered_as, &earlier.items)?;
+    let after = score(kind, later.entered_as, &later.items)?;
 
     let difference = i16::from(after.total) - i16::from(before.total);
     let reliable = if difference.unsigned_abs() >= u16::from(s.reliable_change) {

@@ -13,7 +13,8 @@ pub(crate) struct BandSpec {
 pub(crate) struct Spec {
     pub items: u8,
     pub item_max: u8,
-    /// Positively worded items whose raw response is reversed (`item_max - raw`) before adding up.
+    /// Items whose answers are printed from the highest score to the lowest: the answer ticked
+    /// (0 = first printed) scores `item_max - answer`.
     pub reversed: &'static [u8],
     /// The item whose any non-zero answer must be raised with the clinician, whatever the total.
     pub risk_item: Option<u8>,
@@ -62,14 +63,15 @@ const GAD7: Spec = Spec {
     reliable_change: 4,
 };
 
-/// Cox, Holden & Sagovsky (1987). Items are entered as already scored 0–3, because the form
-/// itself reverses some items and its wording is copyright. 13 or more is the usual UK threshold
-/// for probable depression; 10–12 is commonly treated as possible depression warranting review.
-/// Reliable change 4 (Matthey 2004).
+/// Cox, Holden & Sagovsky (1987). Each item's four answers are printed in an order of their own:
+/// items 1, 2 and 4 score 0–3 from the first answer printed to the last, items 3 and 5–10 score
+/// 3–0 (the form is scored in reverse there). Its wording is copyright, so items are shown by
+/// number. 13 or more is the usual UK threshold for probable depression; 10–12 is commonly treated
+/// as possible depression warranting review. Reliable change 4 (Matthey 2004).
 const EPDS: Spec = Spec {
     items: 10,
     item_max: 3,
-    reversed: &[],
+    reversed: &[3, 5, 6, 7, 8, 9, 10],
     risk_item: Some(10),
     risk_meaning: "thoughts of harming themselves",
     bands: &[

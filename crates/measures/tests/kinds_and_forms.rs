@@ -137,10 +137,14 @@ fn copyright_measures_ship_no_item_text() {
     }
     let epds = items(MeasureKind::Epds);
     assert!(epds[9].is_risk_item);
-    assert!(epds.iter().all(|i| i.max == 3 && !i.reverse_scored));
-    assert!(responses(MeasureKind::Epds)
-        .iter()
-        .all(|r| r.label.is_none()));
+    assert!(epds.iter().all(|i| i.max == 3));
+    let reversed: Vec<u8> = epds.iter().filter(|i| i.reverse_scored).map(|i| i.number).collect();
+    assert_eq!(reversed, [3, 5, 6, 7, 8, 9, 10], "EPDS items printed highest score first");
+    assert_eq!(epds[0].scores, [0, 1, 2, 3]);
+    assert_eq!(epds[9].scores, [3, 2, 1, 0]);
+    // The copyright wording is not shipped: answers are named by their place on the form.
+    let boxes: Vec<Option<String>> = responses(MeasureKind::Epds).into_iter().map(|r| r.label).collect();
+    assert_eq!(boxes, ["First box", "Second box", "Third box", "Fourth box"].map(|b| Some(b.to_string())));
 
     let core = items(MeasureKind::Core10);
     let reversed: Vec<u8> = core
@@ -149,6 +153,8 @@ fn copyright_measures_ship_no_item_text() {
         .map(|i| i.number)
         .collect();
     assert_eq!(reversed, [2, 3]);
+    assert_eq!(core[1].scores, [4, 3, 2, 1, 0]);
+    assert_eq!(core[5].scores, [0, 1, 2, 3, 4]);
     let risk: Vec<u8> = core
         .iter()
         .filter(|i| i.is_risk_item)

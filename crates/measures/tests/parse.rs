@@ -1,6 +1,6 @@
 //! Reading comma-separated item scores.
 
-use casebook_measures::{parse_items, score, MeasureError, MeasureKind};
+use casebook_measures::{Entry, parse_items, score, MeasureError, MeasureKind};
 
 #[test]
 fn plain_and_spaced_lists() {
@@ -12,7 +12,7 @@ fn plain_and_spaced_lists() {
 #[test]
 fn parsed_items_feed_score() {
     let items = parse_items("1, 1, 1, 1, 1, 1, 1, 1, 1").unwrap();
-    assert_eq!(score(MeasureKind::Phq9, &items).unwrap().total, 9);
+    assert_eq!(score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &items).unwrap().total, 9);
 }
 
 #[test]

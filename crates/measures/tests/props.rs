@@ -1,6 +1,6 @@
 //! Properties that must hold for every valid set of answers.
 
-use casebook_measures::{band_for, bands, max_total, score, MeasureKind};
+use casebook_measures::{Entry, band_for, bands, max_total, score, MeasureKind};
 use proptest::prelude::*;
 
 fn valid_answers() -> impl Strategy<Value = (MeasureKind, Vec<u8>)> {
@@ -15,7 +15,7 @@ fn valid_answers() -> impl Strategy<Value = (MeasureKind, Vec<u8>)> {
 proptest! {
     #[test]
     fn total_is_in_range_and_band_matches_table((kind, items) in valid_answers()) {
-        let s = score(kind, &items).unwrap();
+        let s = score(kind, Entry::before_it_was_recorded(kind), &items).unwrap();
         prop_assert!(s.total <= s.max);
         prop_assert_eq!(Some(s.max), max_total(kind));
         prop_assert_eq!(Some(s.band.clone()), band_for(kind, s.total));
@@ -25,7 +25,7 @@ proptest! {
 
     #[test]
     fn risk_flag_iff_risk_item_nonzero((kind, items) in valid_answers()) {
-        let s = score(kind, &items).unwrap();
+        let s = score(kind, Entry::before_it_was_recorded(kind), &items).unwrap();
         let risk_item = match kind {
             MeasureKind::Phq9 => Some(9),
             MeasureKind::Epds => Some(10),
@@ -40,7 +40,7 @@ proptest! {
     #[test]
     fn out_of_range_answer_is_always_refused((kind, mut items) in valid_answers(), pos in 0usize..7, bad in 5u8..) {
         items[pos] = bad;
-        prop_assert!(score(kind, &items).is_err());
+        prop_assert!(score(kind, Entry::before_it_was_recorded(kind), &items).is_err());
     }
 }
 

@@ -1,6 +1,6 @@
 //! Worked examples, band edges, risk flags and refusals for the four questionnaires.
 
-use casebook_measures::{
+use casebook_measures::{Entry, 
     band_for, bands, change, item_count, max_total, score, ChangeDirection, MeasureError,
     MeasureKind, Scored,
 };
@@ -20,7 +20,7 @@ fn items_totalling(kind: MeasureKind, total: u8) -> Vec<u8> {
 }
 
 fn band_label(kind: MeasureKind, items: &[u8]) -> (u8, String, u8) {
-    let s = score(kind, items).unwrap();
+    let s = score(kind, Entry::before_it_was_recorded(kind), items).unwrap();
     (s.total, s.band.label, s.band.level)
 }
 
@@ -28,7 +28,7 @@ fn band_label(kind: MeasureKind, items: &[u8]) -> (u8, String, u8) {
 
 #[test]
 fn phq9_all_ones_is_nine_mild() {
-    let s = score(MeasureKind::Phq9, &[1; 9]).unwrap();
+    let s = score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &[1; 9]).unwrap();
     assert_eq!(s.total, 9);
     assert_eq!(s.max, 27);
     assert_eq!(s.band.label, "Mild");
@@ -65,7 +65,7 @@ fn phq9_band_edges() {
 
 #[test]
 fn phq9_item_nine_flags_with_plain_message() {
-    let s = score(MeasureKind::Phq9, &[0, 0, 0, 0, 0, 0, 0, 0, 2]).unwrap();
+    let s = score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &[0, 0, 0, 0, 0, 0, 0, 0, 2]).unwrap();
     assert_eq!(s.total, 2);
     assert_eq!(s.band.label, "Minimal");
     assert_eq!(s.risk_flags.len(), 1);
@@ -80,7 +80,7 @@ fn phq9_item_nine_flags_with_plain_message() {
 
 #[test]
 fn phq9_item_nine_zero_does_not_flag_even_when_severe() {
-    let s = score(MeasureKind::Phq9, &[3, 3, 3, 3, 3, 3, 3, 3, 0]).unwrap();
+    let s = score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &[3, 3, 3, 3, 3, 3, 3, 3, 0]).unwrap();
     assert_eq!(s.total, 24);
     assert_eq!(s.band.label, "Severe");
     assert!(s.risk_flags.is_empty());
@@ -90,7 +90,7 @@ fn phq9_item_nine_zero_does_not_flag_even_when_severe() {
 
 #[test]
 fn gad7_worked_example() {
-    let s = score(MeasureKind::Gad7, &[2, 1, 3, 0, 1, 2, 2]).unwrap();
+    let s = score(MeasureKind::Gad7, Entry::before_it_was_recorded(MeasureKind::Gad7), &[2, 1, 3, 0, 1, 2, 2]).unwrap();
     assert_eq!(s.total, 11);
     assert_eq!(s.max, 21);
     assert_eq!((s.band.label.as_str(), s.band.level), ("Moderate", 2));
@@ -122,7 +122,7 @@ fn gad7_band_edges() {
 
 #[test]
 fn gad7_never_flags_risk() {
-    let s = score(MeasureKind::Gad7, &[3; 7]).unwrap();
+    let s = score(MeasureKind::Gad7, Entry::before_it_was_recorded(MeasureKind::Gad7), &[3; 7]).unwrap();
     assert_eq!(s.total, 21);
     assert!(s.risk_flags.is_empty());
 }
@@ -131,7 +131,7 @@ fn gad7_never_flags_risk() {
 
 #[test]
 fn epds_worked_example() {
-    let s = score(MeasureKind::Epds, &[1, 1, 2, 2, 1, 2, 1, 2, 1, 0]).unwrap();
+    let s = score(MeasureKind::Epds, Entry::before_it_was_recorded(MeasureKind::Epds), &[1, 1, 2, 2, 1, 2, 1, 2, 1, 0]).unwrap();
     assert_eq!(s.total, 13);
     assert_eq!(s.max, 30);
     assert_eq!(
@@ -165,7 +165,7 @@ fn epds_band_edges() {
 
 #[test]
 fn epds_total_eight_with_item_ten_one_still_flags() {
-    let s = score(MeasureKind::Epds, &[1, 1, 1, 1, 1, 1, 1, 0, 0, 1]).unwrap();
+    let s = score(MeasureKind::Epds, Entry::before_it_was_recorded(MeasureKind::Epds), &[1, 1, 1, 1, 1, 1, 1, 0, 0, 1]).unwrap();
     assert_eq!(s.total, 8);
     assert_eq!(s.band.label, "Below the usual threshold");
     assert_eq!(s.risk_flags.len(), 1);
@@ -177,7 +177,7 @@ fn epds_total_eight_with_item_ten_one_still_flags() {
 
 #[test]
 fn epds_item_ten_message_matches_house_wording() {
-    let s = score(MeasureKind::Epds, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 2]).unwrap();
+    let s = score(MeasureKind::Epds, Entry::before_it_was_recorded(MeasureKind::Epds), &[0, 0, 0, 0, 0, 0, 0, 0, 0, 2]).unwrap();
     assert_eq!(
         s.risk_flags[0].message,
         "EPDS item 10 scored 2: the parent reports thoughts of harming themselves. Follow the \
@@ -191,7 +191,7 @@ fn epds_item_ten_message_matches_house_wording() {
 fn core10_reverses_items_two_and_three() {
     // Raw answers: 1: 2, 2: 1 (reversed → 3), 3: 0 (reversed → 4), 4: 2, 5: 1, 6: 0, 7: 3, 8: 2,
     // 9: 2, 10: 1. By hand: 2 + 3 + 4 + 2 + 1 + 0 + 3 + 2 + 2 + 1 = 20.
-    let s = score(MeasureKind::Core10, &[2, 1, 0, 2, 1, 0, 3, 2, 2, 1]).unwrap();
+    let s = score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[2, 1, 0, 2, 1, 0, 3, 2, 2, 1]).unwrap();
     assert_eq!(s.total, 20);
     assert_eq!(s.max, 40);
     assert_eq!(
@@ -209,12 +209,12 @@ fn core10_reverses_items_two_and_three() {
 #[test]
 fn core10_best_possible_answers_score_zero() {
     // "Most or all of the time" to having support and coping; "Not at all" to everything else.
-    let s = score(MeasureKind::Core10, &[0, 4, 4, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    let s = score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[0, 4, 4, 0, 0, 0, 0, 0, 0, 0]).unwrap();
     assert_eq!(s.total, 0);
     assert_eq!(s.band.label, "Healthy");
     // And all zeros is not zero: items 2 and 3 each contribute 4.
-    assert_eq!(score(MeasureKind::Core10, &[0; 10]).unwrap().total, 8);
-    assert_eq!(score(MeasureKind::Core10, &[4; 10]).unwrap().total, 32);
+    assert_eq!(score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[0; 10]).unwrap().total, 8);
+    assert_eq!(score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[4; 10]).unwrap().total, 32);
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn core10_band_edges() {
 
 #[test]
 fn core10_item_six_flags() {
-    let s = score(MeasureKind::Core10, &[0, 4, 4, 0, 0, 1, 0, 0, 0, 0]).unwrap();
+    let s = score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[0, 4, 4, 0, 0, 1, 0, 0, 0, 0]).unwrap();
     assert_eq!(s.total, 1);
     assert_eq!(s.risk_flags.len(), 1);
     assert_eq!((s.risk_flags[0].item, s.risk_flags[0].value), (6, 1));
@@ -265,7 +265,7 @@ fn core10_item_six_flags() {
 
 #[test]
 fn wrong_item_counts_are_refused_with_a_sentence() {
-    let e = score(MeasureKind::Epds, &[0; 9]).unwrap_err();
+    let e = score(MeasureKind::Epds, Entry::before_it_was_recorded(MeasureKind::Epds), &[0; 9]).unwrap_err();
     assert_eq!(
         e,
         MeasureError::WrongItemCount {
@@ -276,13 +276,13 @@ fn wrong_item_counts_are_refused_with_a_sentence() {
     );
     assert_eq!(e.to_string(), "EPDS needs 10 item scores; 9 were given.");
 
-    let e = score(MeasureKind::Phq9, &[0]).unwrap_err();
+    let e = score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &[0]).unwrap_err();
     assert_eq!(e.to_string(), "PHQ-9 needs 9 item scores; 1 was given.");
 
-    let e = score(MeasureKind::Gad7, &[]).unwrap_err();
+    let e = score(MeasureKind::Gad7, Entry::before_it_was_recorded(MeasureKind::Gad7), &[]).unwrap_err();
     assert_eq!(e.to_string(), "GAD-7 needs 7 item scores; 0 were given.");
 
-    let e = score(MeasureKind::Core10, &[0; 11]).unwrap_err();
+    let e = score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[0; 11]).unwrap_err();
     assert_eq!(
         e.to_string(),
         "CORE-10 needs 10 item scores; 11 were given."
@@ -291,7 +291,7 @@ fn wrong_item_counts_are_refused_with_a_sentence() {
 
 #[test]
 fn out_of_range_items_are_refused_naming_the_item() {
-    let e = score(MeasureKind::Epds, &[0, 0, 0, 5, 0, 0, 0, 0, 0, 0]).unwrap_err();
+    let e = score(MeasureKind::Epds, Entry::before_it_was_recorded(MeasureKind::Epds), &[0, 0, 0, 5, 0, 0, 0, 0, 0, 0]).unwrap_err();
     assert_eq!(
         e,
         MeasureError::ItemOutOfRange {
@@ -304,18 +304,18 @@ fn out_of_range_items_are_refused_naming_the_item() {
     assert_eq!(e.to_string(), "EPDS item 4 is 5, but items score 0 to 3.");
 
     // 4 is fine on CORE-10 but not on PHQ-9.
-    assert!(score(MeasureKind::Core10, &[4; 10]).is_ok());
-    let e = score(MeasureKind::Phq9, &[0, 0, 0, 0, 0, 0, 0, 0, 4]).unwrap_err();
+    assert!(score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[4; 10]).is_ok());
+    let e = score(MeasureKind::Phq9, Entry::before_it_was_recorded(MeasureKind::Phq9), &[0, 0, 0, 0, 0, 0, 0, 0, 4]).unwrap_err();
     assert_eq!(e.to_string(), "PHQ-9 item 9 is 4, but items score 0 to 3.");
 
-    let e = score(MeasureKind::Core10, &[0, 5, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+    let e = score(MeasureKind::Core10, Entry::before_it_was_recorded(MeasureKind::Core10), &[0, 5, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
     assert_eq!(
         e.to_string(),
         "CORE-10 item 2 is 5, but items score 0 to 4."
     );
 
     // The first bad item is the one reported.
-    let e = score(MeasureKind::Gad7, &[0, 9, 0, 7, 0, 0, 0]).unwrap_err();
+    let e = score(MeasureKind::Gad7, Entry::before_it_was_recorded(MeasureKind::Gad7), &[0, 9, 0, 7, 0, 0, 0]).unwrap_err();
     assert!(matches!(
         e,
         MeasureError::ItemOutOfRange {
@@ -328,7 +328,7 @@ fn out_of_range_items_are_refused_naming_the_item() {
 
 #[test]
 fn gbo_is_not_item_scored() {
-    let e = score(MeasureKind::Gbo, &[5, 6]).unwrap_err();
+    let e = score(MeasureKind::Gbo, Entry::before_it_was_recorded(MeasureKind::Gbo), &[5, 6]).unwrap_err();
     assert_eq!(
         e,
         MeasureError::NotItemScored {
@@ -374,7 +374,7 @@ fn band_tables_cover_every_total_without_gaps() {
 // ---- change ----
 
 fn scored(kind: MeasureKind, items: &[u8]) -> Scored {
-    score(kind, items).unwrap()
+    score(kind, Entry::before_it_was_recorded(kind), items).unwrap()
 }
 
 #[test]
