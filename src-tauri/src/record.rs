@@ -144,7 +144,8 @@ pub async fn measure_form(kind: MeasureKind) -> Result<Form, String> {
 /// error worth a sentence: it simply has no score yet.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn score_measure(kind: MeasureKind, answers: Vec<Option<u8>>) -> Result<SoFar, String> {
-    casebook_measures::score_so_far(kind, &answers).map_err(|e| e.to_string())
+    // The window always records the answers ticked, in printed order.
+    casebook_measures::score_so_far(kind, casebook_measures::Entry::Answers, &answers).map_err(|e| e.to_string())
 }
 
 #[tauri::command(rename_all = "snake_case")]

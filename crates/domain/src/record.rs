@@ -13,7 +13,7 @@ use crate::event::{not_future, optional, required, ValidationError, MAX_NAME_LEN
 use crate::nhs_number::NhsNumber;
 use crate::profile::EligibilityResult;
 use crate::vocab::{ConsultationOutcome, ReferralReason, ReferralStatus, ReferrerRole, ThriveGroup};
-use casebook_measures::{Change, ChangeDirection, Goal, GoalChange, GoalsScored, MeasureKind, Scored, TimePoint};
+use casebook_measures::{Change, ChangeDirection, Entry, Goal, GoalChange, GoalsScored, MeasureKind, Scored, TimePoint};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -154,8 +154,9 @@ pub struct ContactPlanned {
     pub location: Option<String>,
 }
 
-/// An outcome measure was completed. Only item scores are stored (EPDS and CORE-10 text is
-/// copyright); totals, bands and flags are computed from them wherever the record is read.
+/// An outcome measure was completed. Only the numbers entered are stored (EPDS and CORE-10 text is
+/// copyright), with what they are; totals, bands and flags are computed from them wherever the
+/// record is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MeasureRecorded {
@@ -165,9 +166,23 @@ pub struct MeasureRecorded {
     pub administered_on: NaiveDate,
     #[serde(default)]
     pub items: Vec<u8>,
+    /// What `items` are: the answers ticked, or item scores copied from a scored form. Absent on
+    /// records made before it was recorded, which keep their meaning ([`MeasureRecorded::entry`]).
+    /// Left out of the JSON when absent, so those records' content hashes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub entered_as: Option<Entry>,
     /// Goal Based Outcomes only: up to three goals with their scores.
     #[serde(default)]
     pub goals: Vec<Goal>,
+}
+
+impl MeasureRecorded {
+    /// What the numbers are, for this record: as it says, or as they were meant before records
+    /// said so.
+    pub fn entry(&self) -> Entry {
+        self.entered_as.unwrap_or(Entry::before_it_was_recorded(self.kind))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -399,7 +414,7 @@ pub(crate) fn validate_measure(m: &MeasureRecorded, today: NaiveDate) -> Result<
     not_future("Date completed", m.administered_on, today)?;
     let result = match m.kind {
         MeasureKind::Gbo => casebook_measures::score_goals(&m.goals).map(|_| ()),
-        kind => casebook_measures::score(kind, &m.items).map(|_| ()),
+        kind => casebook_measures::score(kind, m.entry(), &m.items).map(|_| ()),
     };
     result.map_err(|e| ValidationError::Measure { message: e.to_string() })
 }
@@ -870,7 +885,7 @@ impl RecordFold {
         self.once(m.measure_id, "a measure")?;
         let scored = match m.kind {
             MeasureKind::Gbo => None,
-            kind => casebook_measures::score(kind, &m.items).ok(),
+            kind => casebook_measures::score(kind, m.entry(), &m.items).ok(),
         };
         self.record.measures.push(MeasureEntry {
             details: m.clone(),

@@ -75,8 +75,9 @@ impl Laptop {
     }
 }
 
-/// An outcome measure as a laptop records it: item scores for a questionnaire, or goals and their
-/// scores for Goal Based Outcomes (the other left empty).
+/// An outcome measure as a laptop records it: a questionnaire's numbers (EPDS item scores, the
+/// others' answers ticked: the same convention as records from before entries said which), or
+/// goals and their scores for Goal Based Outcomes (the other left empty).
 pub fn measure_recorded(
     kind: casebook_measures::MeasureKind,
     time_point: casebook_measures::TimePoint,
@@ -90,6 +91,7 @@ pub fn measure_recorded(
         time_point,
         administered_on: on,
         items: items.to_vec(),
+        entered_as: (!items.is_empty()).then_some(casebook_measures::Entry::before_it_was_recorded(kind)),
         goals: goals.iter().map(|(description, score)| casebook_measures::Goal { description: (*description).into(), score: *score }).collect(),
     })
 }

@@ -106,6 +106,7 @@ fn story() -> (Uuid, Vec<Event>) {
             time_point: TimePoint::Baseline,
             administered_on: d("2026-11-20"),
             items: vec![1, 1, 1, 1, 1, 1, 0, 0, 1, 1],
+            entered_as: None,
             goals: vec![],
         })),
         clin.write(case, 23, EventBody::RiskAssessed(RiskAssessed {
@@ -261,6 +262,7 @@ fn bad_entries_are_refused_with_a_sentence() {
         time_point: TimePoint::Baseline,
         administered_on: today,
         items: vec![1, 2, 3],
+        entered_as: None,
         goals: vec![],
     });
     let err = short.validate(today).unwrap_err().to_string();
@@ -272,6 +274,7 @@ fn bad_entries_are_refused_with_a_sentence() {
         time_point: TimePoint::Review,
         administered_on: today,
         items: vec![],
+        entered_as: None,
         goals: vec![Goal { description: "Enjoy bath time together".into(), score: 11 }],
     });
     assert!(gbo.validate(today).is_err(), "a goal scores 0 to 10");

@@ -13,7 +13,7 @@ use casebook_domain::{
     PersonRole, PersonState, RiskLevel, RiskReview, SignedNote,
 };
 pub use casebook_export::{to_pdf, Block, Document, ExportError};
-use casebook_measures::MeasureKind;
+use casebook_measures::{Entry, MeasureKind};
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -359,8 +359,16 @@ fn measure_body(m: &MeasureEntry) -> String {
             ));
         }
     } else {
-        let items: Vec<String> = d.items.iter().map(u8::to_string).collect();
-        lines.push(format!("Item scores: {}", items.join(", ")));
+        let list = |v: &[u8]| v.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+        match &m.scored {
+            // Said as entered, so the record reads the same as the form it came from.
+            Some(s) if s.entered_as == Entry::Answers => {
+                lines.push(format!("Answers ticked (0 = the first answer printed): {}", list(&s.items)));
+                lines.push(format!("Item scores: {}", list(&s.item_scores)));
+            }
+            Some(s) => lines.push(format!("Item scores, copied from a scored form: {}", list(&s.item_scores))),
+            None => lines.push(format!("Entered: {}", list(&d.items))),
+        }
         if let Some(s) = &m.scored {
             lines.extend(s.risk_flags.iter().map(|f| f.message.clone()));
         }

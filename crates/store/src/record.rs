@@ -38,7 +38,7 @@ use casebook_domain::{
     ReferralStatus, ReferralStatusChanged, RiskAssessed, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
     TaskCompleted, TaskKind, ThriveGroup,
 };
-use casebook_measures::{Goal, MeasureKind, TimePoint};
+use casebook_measures::{Entry, Goal, MeasureKind, TimePoint};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -186,9 +186,14 @@ pub struct MeasureInput {
     pub kind: MeasureKind,
     pub time_point: TimePoint,
     pub administered_on: NaiveDate,
-    /// Item scores, in form order (questionnaires only).
+    /// The numbers entered, in form order (questionnaires only).
     #[serde(default)]
     pub items: Vec<u8>,
+    /// What `items` are: the answers ticked (the window always) or item scores copied from a
+    /// scored form. Required for a questionnaire, so no entry path leaves it to be guessed.
+    #[serde(default)]
+    #[ts(optional)]
+    pub entered_as: Option<Entry>,
     /// Goal Based Outcomes only: up to three goals with their scores.
     #[serde(default)]
     pub goals: Vec<Goal>,
@@ -722,20 +727,21 @@ impl Store {
         self.append_one(case_id, body)
     }
 
-    /// Records a completed outcome measure (item scores only), refused with the measure's own
-    /// sentence when the items do not fit it.
+    /// Records a completed outcome measure (the numbers entered and what they are), refused with
+    /// the measure's own sentence when they do not fit it.
     pub fn record_measure(&mut self, case_id: Uuid, input: MeasureInput) -> Result<MeasureEntry> {
         self.require_case(case_id)?;
-        let goals = match input.kind {
+        let (goals, entered_as) = match input.kind {
             MeasureKind::Gbo => {
                 if !input.items.is_empty() {
                     return Err(StoreError::Refused(
                         "Goal Based Outcomes are recorded as goals, not item scores; give each goal and its score.".into(),
                     ));
                 }
-                casebook_measures::score_goals(&input.goals)
+                let goals = casebook_measures::score_goals(&input.goals)
                     .map_err(|e| casebook_domain::ValidationError::Measure { message: e.to_string() })?
-                    .goals
+                    .goals;
+                (goals, None)
             }
             kind => {
                 if !input.goals.is_empty() {
@@ -744,7 +750,13 @@ impl Store {
                         kind.label()
                     )));
                 }
-                Vec::new()
+                let Some(entered_as) = input.entered_as else {
+                    return Err(StoreError::Refused(format!(
+                        "Say whether the {} numbers are the answers ticked (in the order printed on the form) or item scores copied from a scored form.",
+                        kind.label()
+                    )));
+                };
+                (Vec::new(), Some(entered_as))
             }
         };
         let measure_id = Uuid::now_v7();
@@ -754,6 +766,7 @@ impl Store {
             time_point: input.time_point,
             administered_on: input.administered_on,
             items: input.items,
+            entered_as,
             goals,
         });
         let state = self.append_one(case_id, body)?;

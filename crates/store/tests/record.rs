@@ -8,7 +8,7 @@ use casebook_domain::{
     PersonRole, Professional, ReferralReason, ReferralStatus, ReferrerRole, RiskLevel, SafeguardingStatus, TaskKind,
     ThriveGroup,
 };
-use casebook_measures::{Goal, MeasureKind, TimePoint};
+use casebook_measures::{Entry, Goal, MeasureKind, TimePoint};
 use casebook_store::{
     schema, CaseFilter, ConsultationInput, ContactInput, DraftInput, MeasureInput, PersonInput, PlanInput, ReferralInput,
     RiskInput, Store, StoreError,
@@ -51,8 +51,9 @@ fn referral(family: &str) -> ReferralInput {
     }
 }
 
+/// An EPDS copied from a form already scored on paper.
 fn epds(time_point: TimePoint, on: &str, items: &[u8]) -> MeasureInput {
-    MeasureInput { kind: MeasureKind::Epds, time_point, administered_on: day(on), items: items.to_vec(), goals: vec![] }
+    MeasureInput { kind: MeasureKind::Epds, time_point, administered_on: day(on), items: items.to_vec(), entered_as: Some(Entry::Scores), goals: vec![] }
 }
 
 fn risk(level: RiskLevel, review_on: Option<&str>) -> RiskInput {
@@ -309,6 +310,7 @@ fn measures_are_scored_and_refused_with_the_measures_own_sentence() {
         time_point: TimePoint::Baseline,
         administered_on: day("2026-11-24"),
         items,
+        entered_as: None,
         goals,
     };
     let entry = store.record_measure(case, gbo(vec![goal("  Enjoy bath time together ", 3)], vec![])).unwrap();
@@ -320,7 +322,35 @@ fn measures_are_scored_and_refused_with_the_measures_own_sentence() {
     refused(&store, r, "Goal Based Outcomes are recorded as goals, not item scores; give each goal and its score.");
     let r = store.record_measure(case, MeasureInput { goals: vec![goal("Sleep", 1)], ..epds(TimePoint::Review, "2026-11-24", &[0; 10]) });
     refused(&store, r, "Only Goal Based Outcomes have goals; give the EPDS item scores instead.");
+    // Nothing is left to be guessed: a questionnaire says what its numbers are.
+    let r = store.record_measure(case, MeasureInput { entered_as: None, ..epds(TimePoint::Review, "2026-11-24", &[0; 10]) });
+    refused(
+        &store,
+        r,
+        "Say whether the EPDS numbers are the answers ticked (in the order printed on the form) or item scores copied from a scored form.",
+    );
     assert_eq!(store.case(case).unwrap().state.record.measures.len(), 2);
+}
+
+/// The first box ticked on every EPDS item, recorded as ticked: 21, probable depression, and the
+/// item 10 risk flag; the record keeps what was entered, how, and the scores it produced, and
+/// reads back the same after the store is closed and opened again.
+#[test]
+fn an_epds_entered_as_ticked_is_scored_by_the_form_and_kept_as_entered() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let case = store.open_case(family("Testfamily-Ticked")).unwrap().case_id;
+    let ticked = MeasureInput { entered_as: Some(Entry::Answers), ..epds(TimePoint::Baseline, "2026-11-24", &[0; 10]) };
+    let entry = store.record_measure(case, ticked).unwrap();
+    let scored = entry.scored.unwrap();
+    assert_eq!((scored.total, scored.band.label.as_str()), (21, "Probable depression"));
+    assert_eq!((scored.risk_flags[0].item, scored.risk_flags[0].value), (10, 3));
+    assert_eq!((entry.details.items, entry.details.entered_as), (vec![0; 10], Some(Entry::Answers)));
+    assert_eq!(scored.item_scores, [0, 0, 3, 0, 3, 3, 3, 3, 3, 3]);
+    drop(store);
+    let store = Store::open_with(dir.path(), PASSPHRASE, options(FixedClock::at("2026-11-24T10:00:00Z"))).unwrap();
+    let kept = &store.case(case).unwrap().state.record.measures[0];
+    assert_eq!((kept.details.entered_as, kept.scored.as_ref().unwrap().total), (Some(Entry::Answers), 21));
 }
 
 #[test]
