@@ -9,7 +9,7 @@ use casebook_domain::{
     AttendanceOutcome, CaseOpened, ContactType, DischargeReason, Infant, Person, Professional, ReferralReason,
     ReferralStatus, ReferrerRole, RiskLevel, SafeguardingStatus, ThriveGroup,
 };
-use casebook_measures::{Goal, MeasureKind, TimePoint};
+use casebook_measures::{Entry, Goal, MeasureKind, TimePoint};
 use casebook_store::{
     default_data_dir, ContactInput, DraftInput, MeasureInput, PlanInput, ReferralInput, RiskInput, Store, StoreError,
 };
@@ -215,17 +215,45 @@ struct ReferralAdd {
     residence: Option<String>,
 }
 
+/// What `--answers` means for each measure: the order the answers are printed in, and what each
+/// scores. Kept beside the scoring in casebook-measures' tests, which check the same facts.
+const MEASURE_ENTRY_HELP: &str = "\
+--answers: which answer was ticked on each item, 0 for the first answer printed, 1 for the second…
+  phq9, gad7  Not at all (0), Several days (1), More than half the days (2), Nearly every day (3);
+              each answer scores its number.
+  epds        first box (0) to fourth box (3), counting from the top of the printed form. Items 1, 2
+              and 4 score 0-3 from the first box; items 3 and 5-10 are printed highest score first
+              and score 3-0. Item 10 scored above 0 is a self-harm risk.
+  core10      Not at all (0), Only occasionally (1), Sometimes (2), Often (3), Most or all of the
+              time (4). Items 2 and 3 are worded positively and score 4-0; the rest score 0-4.
+--scores: each item's score, as written on a form that has already been scored on paper.
+  Use it only to transcribe a scored form; the risk item is flagged from its score either way.
+
+Examples:
+  casebook measure add --case ID --kind epds --answers 0,0,1,0,2,3,3,3,3,3
+  casebook measure add --case ID --kind epds --scores 0,0,2,0,1,0,0,0,0,0
+  casebook measure add --case ID --kind gbo --goal \"Enjoy bath time together=3\"";
+
 #[derive(Subcommand)]
 enum MeasureCommand {
     /// Record a completed measure; prints its total, band and any risk flags.
+    #[command(after_long_help = MEASURE_ENTRY_HELP)]
     Add {
         #[arg(long = "case")]
         case_id: String,
         /// epds, phq9, gad7, core10 or gbo
         #[arg(long)]
         kind: String,
-        /// Item scores in form order, separated by commas: 1,0,2,3,…
+        /// Which answer the parent ticked on each item, in form order, counting each item's answers
+        /// in the order they are printed from 0 (0 = the first answer printed): 0,2,1,3,…
+        /// Casebook applies the measure's own scoring (see below).
+        #[arg(long, conflicts_with = "scores")]
+        answers: Option<String>,
+        /// Each item's score, in form order, copied from a form already scored on paper: 1,0,2,3,…
         #[arg(long)]
+        scores: Option<String>,
+        /// Not accepted: it did not say whether the numbers were answers or scores.
+        #[arg(long, hide = true)]
         items: Option<String>,
         /// Goal Based Outcomes: a goal and its score, as "description=score" (repeatable, up to three).
         #[arg(long = "goal")]
@@ -496,6 +524,11 @@ struct MeasureOut {
     time_point: TimePoint,
     administered_on: NaiveDate,
     #[serde(skip_serializing_if = "Option::is_none")]
+    entered_as: Option<Entry>,
+    /// Each item's score as it counts towards the total (reversed items reversed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    item_scores: Vec<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     total: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max: Option<u8>,
@@ -755,18 +788,38 @@ fn run(cli: Cli) -> CliResult<()> {
             let referral = state.record.referral.expect("the case has a referral");
             print(cli.json, &referral, |r| format!("The referral is now {}.", r.status.label().to_lowercase()));
         }
-        Command::Measure(MeasureCommand::Add { case_id, kind, items, goals, time_point, on }) => {
+        Command::Measure(MeasureCommand::Add { case_id, kind, answers, scores, items, goals, time_point, on }) => {
+            if items.is_some() {
+                return Err(Failure(
+                    "--items is ambiguous, so it is not accepted: give --answers with the answers ticked (0 = the first answer printed on the form) or --scores with item scores copied from a form already scored on paper.".into(),
+                ));
+            }
             let case_id = id(case_id, "case")?;
             let kind: MeasureKind = kind.parse().map_err(|e: casebook_measures::MeasureError| Failure(e.to_string()))?;
-            let items = match (kind, items) {
+            let (entered_as, numbers) = match (answers, scores) {
+                (Some(a), _) => (Some(Entry::Answers), Some(a)),
+                (None, Some(s)) => (Some(Entry::Scores), Some(s)),
+                (None, None) => (None, None),
+            };
+            let items = match (kind, numbers) {
                 (MeasureKind::Gbo, None) => Vec::new(),
-                (_, items) => casebook_measures::parse_items(items.as_deref().unwrap_or("")).map_err(|e| Failure(e.to_string()))?,
+                (MeasureKind::Gbo, Some(_)) => {
+                    return Err(Failure("Goal Based Outcomes are recorded with --goal \"description=score\", not --answers or --scores.".into()))
+                }
+                (kind, None) => {
+                    return Err(Failure(format!(
+                        "Give the {} as --answers (the answers ticked, 0 = the first printed) or --scores (item scores from a form already scored on paper).",
+                        kind.label()
+                    )))
+                }
+                (_, Some(n)) => casebook_measures::parse_items(n).map_err(|e| Failure(e.to_string()))?,
             };
             let input = MeasureInput {
                 kind,
                 time_point: choice(time_point, "time point", &TimePoint::ALL, kebab)?,
                 administered_on: on.as_deref().map(|d| date(d, "date completed")).transpose()?.unwrap_or_else(today),
                 items,
+                entered_as,
                 goals: goals.iter().map(|g| goal(g)).collect::<CliResult<_>>()?,
             };
             let mut store = open(&cli)?;
@@ -777,6 +830,8 @@ fn run(cli: Cli) -> CliResult<()> {
                 kind: entry.details.kind,
                 time_point: entry.details.time_point,
                 administered_on: entry.details.administered_on,
+                entered_as: entry.details.entered_as,
+                item_scores: scored.as_ref().map(|s| s.item_scores.clone()).unwrap_or_default(),
                 total: scored.as_ref().map(|s| s.total),
                 max: scored.as_ref().map(|s| s.max),
                 band: scored.as_ref().map(|s| s.band.label.clone()),
@@ -786,7 +841,8 @@ fn run(cli: Cli) -> CliResult<()> {
             print(cli.json, &out, |m| {
                 let mut lines = vec![match (m.total, m.max, &m.band) {
                     (Some(total), Some(max), Some(band)) => {
-                        format!("Recorded {} ({}): {total} out of {max}, {band}.", m.kind.label(), m.time_point.label().to_lowercase())
+                        let from = m.entered_as.map(|e| format!(" from the {}", e.label())).unwrap_or_default();
+                        format!("Recorded {} ({}){from}: {total} out of {max}, {band}.", m.kind.label(), m.time_point.label().to_lowercase())
                     }
                     _ => format!(
                         "Recorded {} ({}): {}.",

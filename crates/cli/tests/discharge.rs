@@ -24,8 +24,8 @@ fn discharge_prints_the_outcome_change_from_baseline() {
     init(dir);
     let case = new_case(dir, "Testfamily-Discharge");
     // Entered out of order: the review first, then the baseline from paper.
-    measure(dir, &case, &["--kind", "epds", "--items", "0,1,0,1,0,1,0,0,1,0", "--time-point", "review", "--on", "2026-11-20"]);
-    measure(dir, &case, &["--kind", "epds", "--items", "2,2,1,1,1,1,1,1,1,0", "--time-point", "baseline", "--on", "2026-10-02"]);
+    measure(dir, &case, &["--kind", "epds", "--scores", "0,1,0,1,0,1,0,0,1,0", "--time-point", "review", "--on", "2026-11-20"]);
+    measure(dir, &case, &["--kind", "epds", "--scores", "2,2,1,1,1,1,1,1,1,0", "--time-point", "baseline", "--on", "2026-10-02"]);
     measure(dir, &case, &["--kind", "gbo", "--goal", "Enjoy bath time together=2", "--time-point", "baseline", "--on", "2026-10-02"]);
     measure(dir, &case, &["--kind", "gbo", "--goal", "Enjoy bath time together=7", "--time-point", "discharge", "--on", "2026-11-23"]);
 
@@ -47,8 +47,8 @@ fn discharge_json_includes_the_outcome_changes() {
     let dir = dir.path();
     init(dir);
     let case = new_case(dir, "Testfamily-DischargeJson");
-    measure(dir, &case, &["--kind", "phq9", "--items", "2,2,2,2,2,2,2,2,0", "--time-point", "baseline", "--on", "2026-10-02"]);
-    measure(dir, &case, &["--kind", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--time-point", "review", "--on", "2026-11-20"]);
+    measure(dir, &case, &["--kind", "phq9", "--answers", "2,2,2,2,2,2,2,2,0", "--time-point", "baseline", "--on", "2026-10-02"]);
+    measure(dir, &case, &["--kind", "phq9", "--answers", "1,1,1,1,1,1,1,1,0", "--time-point", "review", "--on", "2026-11-20"]);
 
     let json = casebook(dir, &["discharge", "--case", &case, "--reason", "goals-met", "--summary", "Fictional summary.", "--on", "2026-11-24", "--json"]).ok().json();
     assert_eq!(json["details"]["reason"], "goals_met", "the discharge as before");
@@ -68,7 +68,7 @@ fn discharge_without_a_repeated_measure_says_there_is_no_change_to_show() {
     let dir = dir.path();
     init(dir);
     let case = new_case(dir, "Testfamily-DischargeOnce");
-    measure(dir, &case, &["--kind", "epds", "--items", "2,2,1,1,1,1,1,1,1,0", "--time-point", "baseline", "--on", "2026-10-02"]);
+    measure(dir, &case, &["--kind", "epds", "--scores", "2,2,1,1,1,1,1,1,1,0", "--time-point", "baseline", "--on", "2026-10-02"]);
     let out = casebook(dir, &["discharge", "--case", &case, "--reason", "moved-away", "--summary", "Fictional summary.", "--on", "2026-11-24"]).ok().stdout();
     assert_eq!(
         out.trim_end(),

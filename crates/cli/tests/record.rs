@@ -81,6 +81,46 @@ fn a_referral_without_consent_or_for_an_unknown_service_is_refused_plainly() {
     assert!(casebook(dir, &["case", "list", "--json"]).ok().json().as_array().unwrap().is_empty(), "nothing was opened");
 }
 
+/// One unmistakable way in: `--answers` (ticked, in printed order) or `--scores` (a form scored on
+/// paper). The first box on every EPDS item, ticked, is 21 with the item 10 risk; `--items`, which
+/// never said which, is refused with a sentence naming both, and stores nothing.
+#[test]
+fn an_epds_is_entered_as_the_answers_ticked_or_as_scores_and_items_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    init(dir);
+    let case = referral(dir);
+    let before = events(dir, &case);
+    let ticked = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--answers", "0,0,0,0,0,0,0,0,0,0", "--on", "2026-11-24", "--json"])
+        .ok()
+        .json();
+    assert_eq!((ticked["total"].as_u64(), ticked["band"].as_str()), (Some(21), Some("Probable depression")));
+    assert_eq!(ticked["entered_as"], "answers");
+    assert_eq!(ticked["item_scores"], serde_json::json!([0, 0, 3, 0, 3, 3, 3, 3, 3, 3]));
+    assert_eq!((ticked["risk_flags"][0]["item"].as_u64(), ticked["risk_flags"][0]["value"].as_u64()), (Some(10), Some(3)));
+    let said = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--answers", "0,0,0,0,0,0,0,0,0,0", "--on", "2026-11-24"]).ok().out;
+    let said = String::from_utf8_lossy(&said.stdout).into_owned();
+    assert!(said.contains("from the answers as ticked: 21 out of 30, Probable depression"), "{said}");
+    assert!(said.contains("Risk: EPDS item 10 scored 3"), "{said}");
+    let copied = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--scores", "0,0,0,0,0,0,0,0,0,0", "--on", "2026-11-24", "--json"])
+        .ok()
+        .json();
+    assert_eq!((copied["total"].as_u64(), copied["entered_as"].as_str()), (Some(0), Some("scores")));
+    assert_eq!(events(dir, &case), before + 3);
+
+    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--items", "0,0,0,0,0,0,0,0,0,0"]).fails();
+    assert!(err.contains("--items is ambiguous") && err.contains("--answers") && err.contains("--scores"), "{err}");
+    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds"]).fails();
+    assert!(err.contains("Give the EPDS as --answers") && err.contains("--scores"), "{err}");
+    assert_eq!(events(dir, &case), before + 3, "nothing stored by the refusals");
+    let help = casebook(dir, &["measure", "add", "--help"]).ok().out;
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for says in ["--answers", "--scores", "items 3 and 5-10 are printed highest score first", "Items 2 and 3 are worded positively"] {
+        assert!(help.contains(says), "--help says {says:?}: {help}");
+    }
+    assert!(!help.contains("--items"), "the refused option is not offered");
+}
+
 #[test]
 fn an_epds_with_a_self_harm_answer_is_flagged_and_bad_items_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,7 +130,7 @@ fn an_epds_with_a_self_harm_answer_is_flagged_and_bad_items_are_refused() {
     let before = events(dir, &case);
     let m = casebook(
         dir,
-        &["measure", "add", "--case", &case, "--kind", "epds", "--items", "1,1,1,1,1,1,1,1,0,2", "--time-point", "baseline", "--on", "2026-11-24", "--json"],
+        &["measure", "add", "--case", &case, "--kind", "epds", "--scores", "1,1,1,1,1,1,1,1,0,2", "--time-point", "baseline", "--on", "2026-11-24", "--json"],
     )
     .ok()
     .json();
@@ -105,14 +145,14 @@ fn an_epds_with_a_self_harm_answer_is_flagged_and_bad_items_are_refused() {
     assert_eq!(flags[0]["value"], 2);
     assert_eq!(events(dir, &case), before + 1);
 
-    let wrong_count = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-24"]);
+    let wrong_count = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--scores", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-24"]);
     assert_eq!(wrong_count.out.status.code(), Some(1));
     assert_eq!(wrong_count.fails(), "EPDS needs 10 item scores; 9 were given.");
-    let out_of_range = casebook(dir, &["measure", "add", "--case", &case, "--kind", "phq9", "--items", "0,0,0,0,0,0,0,0,4", "--on", "2026-11-24"]);
+    let out_of_range = casebook(dir, &["measure", "add", "--case", &case, "--kind", "phq9", "--answers", "0,0,0,0,0,0,0,0,4", "--on", "2026-11-24"]);
     assert_eq!(out_of_range.fails(), "PHQ-9 item 9 is 4, but items score 0 to 3.");
-    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--items", "1,,1"]).fails();
+    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "epds", "--scores", "1,,1"]).fails();
     assert!(err.starts_with("Item 2 is blank"), "{err}");
-    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "hads", "--items", "1"]).fails();
+    let err = casebook(dir, &["measure", "add", "--case", &case, "--kind", "hads", "--answers", "1"]).fails();
     assert!(err.contains("is not a measure Casebook knows"), "{err}");
     assert_eq!(events(dir, &case), before + 1, "nothing stored by the refusals");
 
