@@ -825,6 +825,7 @@ step("record: record a home visit with a session record", async () => {
   assert.match(await session.bodyText(), /Home visit — Attended/);
 });
 
+/** Ticks, on each EPDS item, the box the parent ticked: 0 = the first box printed. */
 async function scoreEpds(items, timePoint, beforeTheRest = async () => {}) {
   await (await button("Score a measure")).click();
   await session.waitForText("Score a measure");
@@ -837,16 +838,24 @@ async function scoreEpds(items, timePoint, beforeTheRest = async () => {}) {
   for (const [i, v] of items.slice(0, 9).entries()) await choose(`input[name=ms-item-${i + 1}][value="${v}"]`);
 }
 
-step("record: score an EPDS with item 10 above zero and see the risk prompt with the crisis route", async () => {
-  await scoreEpds([1, 1, 1, 1, 1, 1, 1, 1, 1, 2], "baseline", async () => {
+step("record: an EPDS ticked box by box (the first box on every item) scores 21 and raises the item 10 risk prompt", async () => {
+  // The case the clinical review found: ticked as printed, the first box on every item is 21,
+  // probable depression, and item 10's first box is a self-harm risk.
+  await scoreEpds([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "baseline", async () => {
     // The prompt comes the moment item 10 is answered, with nine items still to go.
     const early = await (await session.waitForElement("//dialog//*[@data-testid='risk-prompt']")).text();
-    assert.match(early, /EPDS item 10 scored 2/);
-    assert.match(await (await session.find("[data-testid=measure-score]")).text(), /So far 2\s+\(9 of 10 items still to answer\)/);
+    assert.match(early, /EPDS item 10 scored 3/);
+    assert.match(await (await session.find("[data-testid=measure-score]")).text(), /So far 3\s+\(9 of 10 items still to answer\)/);
   });
-  await session.waitFor("the score", async () => /11\s+of 30 — Possible depression/i.test(await (await session.find("[data-testid=measure-score]")).text()), 10_000);
+  // Each box shows the score it earns: item 1 counts up from the first box, item 10 down.
+  const earns = await session.execute(
+    "return [1, 10].map((n) => [...document.querySelectorAll(`input[name=ms-item-${n}]`)].map((i) => i.getAttribute('aria-label')));",
+  );
+  assert.deepEqual(earns[0], ["First box, scores 0", "Second box, scores 1", "Third box, scores 2", "Fourth box, scores 3"]);
+  assert.deepEqual(earns[1], ["First box, scores 3", "Second box, scores 2", "Third box, scores 1", "Fourth box, scores 0"]);
+  await session.waitFor("the score", async () => /21\s+of 30 — Probable depression/i.test(await (await session.find("[data-testid=measure-score]")).text()), 10_000);
   const prompt = await (await session.waitForElement("//dialog//*[@data-testid='risk-prompt']")).text();
-  assert.match(prompt, /EPDS item 10 scored 2/);
+  assert.match(prompt, /EPDS item 10 scored 3/);
   assert.match(prompt, /Mental Health Urgent Response Team, 01942 764 467/);
   await session.execute("document.querySelector('dialog[open] [data-testid=risk-prompt]').scrollIntoView({ block: 'center' });");
   await screenshot("epds-risk-prompt");
@@ -856,11 +865,12 @@ step("record: score an EPDS with item 10 above zero and see the risk prompt with
 });
 
 step("record: a review EPDS draws the chart over time", async () => {
-  await scoreEpds([0, 1, 0, 1, 0, 1, 0, 0, 1, 0], "review");
+  // Boxes ticked that score 0,0,1,0,1,1,1,0,0,0: a total of 4, and item 10's last box, no risk.
+  await scoreEpds([0, 0, 2, 0, 2, 2, 2, 3, 3, 3], "review");
   await (await button("Save measure", "//dialog")).click();
   await session.waitForText("Measure saved.");
   const chart = await session.waitForElement("[data-testid=measure-chart] svg");
-  assert.match(await chart.attribute("aria-label"), /EPDS totals: .* 11, .* 4$/);
+  assert.match(await chart.attribute("aria-label"), /EPDS totals: .* 21, .* 4$/);
   assert.equal(await session.execute("return document.querySelectorAll('[data-testid=measure-chart] circle').length;"), 2);
   // EPDS's three bands are shaded behind the totals.
   await session.waitFor("the bands", async () => (await session.execute("return document.querySelectorAll('[data-testid=measure-chart] [data-testid=band]').length;")) === 3);
@@ -950,8 +960,8 @@ step("record: the health visitor involved is on the case, with role and organisa
 step("record: discharge with a summary", async () => {
   await (await button("Discharge…")).click();
   await setValue("#dc-reason", "goals_met", "change");
-  await session.waitForText("EPDS: 11 → 4");
-  await type("#dc-summary", "Fictional: goals met; EPDS fell from 11 to 4. Letter to GP and midwife.");
+  await session.waitForText("EPDS: 21 → 4");
+  await type("#dc-summary", "Fictional: goals met; EPDS fell from 21 to 4. Letter to GP and midwife.");
   await (await button("Discharge", "//dialog")).click();
   await session.waitForText("Case discharged.");
   assert.match(await (await session.find("[data-testid=discharged]")).text(), /^Discharged on /);
