@@ -22,7 +22,12 @@ text: string | null, min: number, max: number,
  */
 is_risk_item: boolean, 
 /**
- * The response is entered raw and reversed when scored (CORE-10 items 2 and 3), so the UI
- * must not reverse it again.
+ * The answers are printed from the highest score to the lowest (EPDS items 3 and 5–10,
+ * CORE-10 items 2 and 3): Casebook reverses them, so the UI must not.
  */
-reverse_scored: boolean, };
+reverse_scored: boolean, 
+/**
+ * The score each answer earns, in the order the answers are printed (empty for GBO, where
+ * the number chosen is the score).
+ */
+scores: Array<number>, };

@@ -9,6 +9,7 @@ export type RiskFlag = {
  */
 item: number, 
 /**
- * The score entered for that item.
+ * That item's score (after any reversal): the flag follows the score, never the position of
+ * the answer ticked.
  */
 value: number, message: string, };
