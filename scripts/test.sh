@@ -10,6 +10,11 @@ stage_setup() {
   bash "$ROOT/scripts/setup.sh" --tests
 }
 
+stage_safety() {
+  stage "Clinical safety: the hazard log names tests that exist and run (docs/safety)"
+  python3 "$ROOT/scripts/hazard-log.py"
+}
+
 stage_rust_tests() {
   stage "Rust tests (crates)"
   # PostgreSQL backend: a private, throw-away cluster on 127.0.0.1 for these tests only; it sets
@@ -71,7 +76,7 @@ stage_e2e() {
   echo "Screenshots: tests/e2e/artifacts/"
 }
 
-STAGES=(setup rust_tests lint bindings api_conformance supply_chain ui_check build_app e2e)
+STAGES=(setup safety rust_tests lint bindings api_conformance supply_chain ui_check build_app e2e)
 
 started=$(date +%s)
 for s in "${STAGES[@]}"; do
