@@ -99,6 +99,14 @@ impl AgeLimit {
         }
     }
 
+    /// The last day an infant born on `dob` is within the limit.
+    pub fn last_day(self, dob: NaiveDate) -> NaiveDate {
+        match self {
+            AgeLimit::UpToMonths(m) => add_months(dob, m),
+            AgeLimit::UnderMonths(m) => add_months(dob, m).pred_opt().unwrap_or(NaiveDate::MIN),
+        }
+    }
+
     /// "up to 3 months old", "under 3 years old".
     pub fn describe(self) -> String {
         match self {
@@ -347,12 +355,10 @@ pub fn check_eligibility(profile: &ServiceProfile, facts: &ReferralFacts, receiv
                 }
                 Some(_) if pregnant_counts => {}
                 Some(limit) => {
-                    // Just past an "up to" limit the age label is the limit itself ("3 months"),
-                    // which would read as if the infant were within it.
-                    let just_over = matches!(limit, AgeLimit::UpToMonths(_))
-                        && age(youngest, add_months(youngest, limit.months())).is_ok_and(|at_limit| at_limit.label() == shown);
-                    let shown = if just_over { format!("just over {shown}") } else { shown };
-                    let over = format!("{who} is {shown} old; {name} takes referrals for infants {}", limit.describe());
+                    // Just past a limit the age label can be the limit itself ("3 months"), which
+                    // would read as if the infant were within it: say by how much it was passed.
+                    let past = age(limit.last_day(youngest), received).map(|a| a.label()).unwrap_or_default();
+                    let over = format!("{who} is {shown} old, {past} past the limit; {name} takes referrals for infants {}", limit.describe());
                     if rules.pregnant_eligible && facts.pregnant.is_none() {
                         v.unknown.push(format!(
                             "{over}; confirm whether the parent is pregnant, as a pregnancy would make the family eligible"

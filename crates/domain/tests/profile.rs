@@ -84,7 +84,7 @@ fn sefton_four_month_old_is_not_eligible_and_says_why() {
     let r = check(&sefton(), facts(Some(false), &["2025-02-10"], Some(true)));
     assert_eq!(
         r.summary(),
-        "Not eligible: the infant is 4 months old; Sefton BABS takes referrals for infants up to 3 months old."
+        "Not eligible: the infant is 4 months old, 4 weeks 3 days past the limit; Sefton BABS takes referrals for infants up to 3 months old."
     );
 }
 
@@ -94,7 +94,19 @@ fn sefton_limit_includes_the_day_the_infant_turns_three_months() {
     let r = check(&sefton(), facts(Some(false), &["2025-03-09"], Some(true)));
     assert_eq!(
         r.summary(),
-        "Not eligible: the infant is just over 3 months old; Sefton BABS takes referrals for infants up to 3 months old."
+        "Not eligible: the infant is 3 months old, 1 day past the limit; Sefton BABS takes referrals for infants up to 3 months old."
+    );
+}
+
+/// Found in review: born 30 November, referred 1 March. Three months on from 30 November is 28
+/// February (no 30th), so the infant is a day past the limit although the age reads "3 months":
+/// the sentence says by how much, so it never contradicts itself.
+#[test]
+fn a_day_past_the_limit_at_the_end_of_a_short_month_says_so() {
+    let r = check_eligibility(&sefton(), &facts(Some(false), &["2025-11-30"], Some(true)), d("2026-03-01"));
+    assert_eq!(
+        r.summary(),
+        "Not eligible: the infant is 3 months old, 1 day past the limit; Sefton BABS takes referrals for infants up to 3 months old."
     );
 }
 
@@ -148,7 +160,7 @@ fn wigan_child_of_exactly_3_years_is_not_eligible() {
     let r = check(&wigan(), facts(Some(false), &["2022-06-10"], Some(true)));
     assert_eq!(
         r.summary(),
-        "Not eligible: the infant is 3 years old; Wigan BABS takes referrals for infants under 3 years old."
+        "Not eligible: the infant is 3 years old, 1 day past the limit; Wigan BABS takes referrals for infants under 3 years old."
     );
 }
 
