@@ -14,7 +14,8 @@ pub mod auth;
 pub mod connections;
 pub mod key;
 pub mod metrics;
-pub mod private;
+/// Folders and files only the server's account may read (the casebook-private-files crate).
+pub use casebook_private_files as private;
 pub mod signin;
 pub mod storage;
 

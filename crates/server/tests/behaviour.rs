@@ -6,10 +6,8 @@ mod common;
 use casebook_domain::*;
 use casebook_protocol::*;
 use casebook_server::api::ServiceConfig;
-use casebook_server::storage::Storage;
 use common::*;
 use std::collections::HashSet;
-use std::sync::Arc;
 use uuid::Uuid;
 
 async fn idempotent_push(backend: Backend) {
@@ -417,39 +415,6 @@ async fn team_leads_allocate_within_their_team(backend: Backend) {
     assert_eq!(resp.status(), 204);
     let (_, _, removed) = h.pull_all(&a2, Cursor::default()).await;
     assert_eq!(removed, vec![case]);
-}
-
-/// Where a harness's database lives, to read rows no endpoint returns (audit rows of no case).
-enum Db {
-    Sqlite(std::path::PathBuf, casebook_server::key::StoreKey),
-    Postgres(String),
-}
-
-/// `start`, keeping hold of where the database is.
-async fn start_with_db(backend: Backend) -> (Harness, Db) {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("central.db");
-            let key = test_key();
-            let s = casebook_server::storage::sqlite::SqliteStorage::open(&path, &key).unwrap();
-            s.migrate().await.unwrap();
-            (start_on(Arc::new(s), Some(dir), ServiceConfig::default()).await, Db::Sqlite(path, key))
-        }
-        Backend::Postgres => {
-            let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
-                .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL behaviour suite (scripts/test.sh does)");
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(connection);
-            let name = format!("casebook_test_{}", Uuid::new_v4().simple());
-            client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-            let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
-            let url = format!("{base}/{name}");
-            let s = casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap();
-            s.migrate().await.unwrap();
-            (start_on(Arc::new(s), None, ServiceConfig::default()).await, Db::Postgres(url))
-        }
-    }
 }
 
 /// The audit rows with `action` that name no case: (username, device, detail), oldest first.

@@ -9,23 +9,10 @@ mod common;
 use casebook_protocol::Role;
 use casebook_server::storage::{postgres::PostgresStorage, Storage, StorageError};
 use common::Laptop;
-use uuid::Uuid;
-
-/// A URL for a new, empty database on the test cluster.
-async fn new_database() -> String {
-    let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
-        .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL tests (scripts/test.sh does)");
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let name = format!("casebook_test_{}", Uuid::new_v4().simple());
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
-    format!("{base}/{name}")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_is_idempotent_and_events_are_append_only() {
-    let url = new_database().await;
+    let url = common::new_postgres_database().await;
     let (one, two) = (PostgresStorage::connect(&url).await.unwrap(), PostgresStorage::connect(&url).await.unwrap());
     // Two servers starting at once on an empty database, then a restart.
     let (a, b) = tokio::join!(one.migrate(), two.migrate());

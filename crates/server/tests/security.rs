@@ -7,46 +7,8 @@ use casebook_protocol::*;
 use casebook_server::api::ServiceConfig;
 use casebook_server::storage::Storage;
 use common::*;
-use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Where a harness's database lives, so the command line and raw connections can reach it.
-enum Db {
-    Sqlite(PathBuf, casebook_server::key::StoreKey),
-    Postgres(String),
-}
-
-/// A fresh server whose database the test can also open directly.
-async fn start_with_db(backend: Backend) -> (Harness, Db) {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("central.db");
-            let key = test_key();
-            let s = casebook_server::storage::sqlite::SqliteStorage::open(&path, &key).unwrap();
-            s.migrate().await.unwrap();
-            (start_on(Arc::new(s), Some(dir), ServiceConfig::default()).await, Db::Sqlite(path, key))
-        }
-        Backend::Postgres => {
-            let url = new_postgres_database().await;
-            let s = casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap();
-            s.migrate().await.unwrap();
-            (start_on(Arc::new(s), None, ServiceConfig::default()).await, Db::Postgres(url))
-        }
-    }
-}
-
-async fn new_postgres_database() -> String {
-    let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
-        .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL tests (scripts/postgres.sh does)");
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let name = format!("casebook_test_{}", Uuid::new_v4().simple());
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
-    format!("{base}/{name}")
-}
 
 /// Runs `casebook-server` on the harness's database, as the OS user `it.tester`.
 fn cli(db: &Db, args: &[&str]) -> std::process::Output {

@@ -166,7 +166,7 @@ impl Keyring {
         let text = serde_json::to_string_pretty(&self.file).expect("keyring serialises");
         let write = || -> std::io::Result<()> {
             // 0600 from its creation: the wrapped key is still something to keep from others.
-            let mut f = crate::private::create_private_file(&tmp)?;
+            let mut f = casebook_private_files::replace_private_file(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &path)?;

@@ -13,7 +13,7 @@ pub mod forms;
 pub mod allocations;
 pub mod keyring;
 pub mod outbox;
-mod private;
+use casebook_private_files as private;
 pub mod projection;
 pub mod record;
 pub mod rules;
@@ -368,7 +368,7 @@ impl Store {
         }
         // Made here, 0600, before SQLite opens it: SQLite gives the WAL files it creates later the
         // database file's own mode, and the file keeps it when renamed into place.
-        private::create_private_file(&building).map_err(|e| StoreError::io(&building, e))?;
+        private::replace_private_file(&building).map_err(|e| StoreError::io(&building, e))?;
         {
             let mut conn = open_connection(&building, &key, true)?;
             schema::migrate_to(&mut conn, version)?;

@@ -66,6 +66,46 @@ pub fn raw_sqlite(path: &std::path::Path, key: &StoreKey) -> rusqlite::Connectio
     c
 }
 
+/// Where a harness's database lives, so a test can reach it with the command line or a raw
+/// connection (rows no endpoint returns).
+pub enum Db {
+    Sqlite(std::path::PathBuf, StoreKey),
+    Postgres(String),
+}
+
+/// A URL for a new, empty database on the test cluster (CASEBOOK_TEST_DATABASE_URL, which
+/// scripts/test.sh sets; without it the test fails rather than passing silently).
+pub async fn new_postgres_database() -> String {
+    let url = std::env::var("CASEBOOK_TEST_DATABASE_URL")
+        .expect("set CASEBOOK_TEST_DATABASE_URL to run the PostgreSQL tests (scripts/postgres.sh does)");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let name = format!("casebook_test_{}", Uuid::new_v4().simple());
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+/// A fresh server (default configuration) whose database the test can also open directly.
+pub async fn start_with_db(backend: Backend) -> (Harness, Db) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("central.db");
+            let key = test_key();
+            let s = SqliteStorage::open(&path, &key).unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), Some(dir), ServiceConfig::default()).await, Db::Sqlite(path, key))
+        }
+        Backend::Postgres => {
+            let url = new_postgres_database().await;
+            let s = casebook_server::storage::postgres::PostgresStorage::connect(&url).await.unwrap();
+            s.migrate().await.unwrap();
+            (start_on(Arc::new(s), None, ServiceConfig::default()).await, Db::Postgres(url))
+        }
+    }
+}
+
 pub async fn start(backend: Backend, config: ServiceConfig) -> Harness {
     let (storage, dir) = fresh_storage(backend).await;
     start_on(storage, dir, config).await
