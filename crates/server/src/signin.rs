@@ -73,6 +73,12 @@ impl SigninPolicy {
 
     /// How much longer an attempt must wait, given the bucket as it was before it.
     fn remaining(&self, before: SigninCount, free: u32, now: chrono::DateTime<Utc>) -> Duration {
+        // Free attempts never wait. (Measured from the last attempt they would: with colleagues
+        // signing in at once from one address, that attempt can be stamped a moment after this
+        // one's `now`, and a first sign-in was told to wait a second.)
+        if before.attempts < free {
+            return Duration::zero();
+        }
         match before.last_at {
             Some(last) => (last + self.wait_after(before.attempts, free) - now).max(Duration::zero()),
             None => Duration::zero(),
@@ -336,6 +342,18 @@ pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Colleagues signing in at once from one address: the attempt counted just before this one
+    /// can carry a later time than this one's clock reading. Within the free attempts, no wait.
+    #[test]
+    fn free_attempts_never_wait_even_when_the_last_one_is_stamped_after_now() {
+        let policy = SigninPolicy::default();
+        let now = Utc::now();
+        let before = SigninCount { attempts: 1, last_at: Some(now + Duration::milliseconds(3)) };
+        assert_eq!(policy.remaining(before, policy.free_per_address, now), Duration::zero());
+        let spent = SigninCount { attempts: policy.free_per_address, last_at: Some(now) };
+        assert_eq!(policy.remaining(spent, policy.free_per_address, now), policy.first_wait);
+    }
 
     fn headers(xff: &[&str]) -> axum::http::HeaderMap {
         let mut h = axum::http::HeaderMap::new();
