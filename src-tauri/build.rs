@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "receive_referral",
     "consultation_without_consent",
     "change_referral_status",
+    "take_on_referral",
     "record_consultation",
     "record_person",
     "plan_contact",

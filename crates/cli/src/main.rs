@@ -171,6 +171,18 @@ enum ReferralCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Take on a referral the eligibility check found not eligible; the first-contact deadline
+    /// counts from this decision.
+    TakeOn {
+        #[arg(long = "case")]
+        case_id: String,
+        /// Why the family is being seen after all.
+        #[arg(long)]
+        reason: String,
+        /// The day of the decision (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -779,6 +791,17 @@ fn run(cli: Cli) -> CliResult<()> {
                 lines.join("\n")
             });
         }
+        Command::Referral(ReferralCommand::TakeOn { case_id, reason, on }) => {
+            let case_id = id(case_id, "case")?;
+            let on = on.as_deref().map(|d| date(d, "date")).transpose()?.unwrap_or_else(today);
+            let mut store = open(&cli)?;
+            let state = store.take_on_referral(case_id, on, reason.clone())?;
+            let referral = state.record.referral.expect("the case has a referral");
+            print(cli.json, &referral, |r| match r.first_contact_due() {
+                Some(due) => format!("The referral is taken on. First contact due by {}.", long_date(due)),
+                None => "The referral is taken on. Its service sets no first-contact target; use the team's own.".into(),
+            });
+        }
         Command::Referral(ReferralCommand::Status { case_id, to, on, reason }) => {
             let case_id = id(case_id, "case")?;
             let status = choice(to, "referral status", &ReferralStatus::ALL, kebab)?;
@@ -955,8 +978,18 @@ fn run(cli: Cli) -> CliResult<()> {
                     out.push("Due:".into());
                 }
                 for d in &v.due {
-                    let flag = if d.overdue { "  OVERDUE" } else { "" };
+                    let flag = match (d.risk, d.overdue) {
+                        (true, _) => "  RISK: review today",
+                        (false, true) => "  OVERDUE",
+                        (false, false) => "",
+                    };
                     out.push(format!("{}  {} — {}{flag}", d.due_on, d.family_name, d.what));
+                    if d.risk {
+                        out.push(match &d.crisis_route {
+                            Some(r) => format!("    Crisis route: {}, {} ({}).", r.name, r.phone, r.hours),
+                            None => "    No crisis route is set for this family's service: follow your team's risk procedure.".into(),
+                        });
+                    }
                 }
                 if !v.drafts.is_empty() {
                     out.push(String::new());

@@ -63,11 +63,12 @@ pub enum EventBody {
     TaskAdded(TaskAdded),
     TaskCompleted(TaskCompleted),
     CaseDischarged(CaseDischarged),
+    ReferralTakenOn(crate::taken_on::ReferralTakenOn),
 }
 
 impl EventBody {
     /// Every kind this version reads, in the order they were added.
-    pub const KINDS: [&'static str; 18] = [
+    pub const KINDS: [&'static str; 19] = [
         "case_opened",
         "contact_recorded",
         "note_drafted",
@@ -86,6 +87,7 @@ impl EventBody {
         "task_added",
         "task_completed",
         "case_discharged",
+        "referral_taken_on",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -108,6 +110,7 @@ impl EventBody {
             EventBody::TaskAdded(_) => "task_added",
             EventBody::TaskCompleted(_) => "task_completed",
             EventBody::CaseDischarged(_) => "case_discharged",
+            EventBody::ReferralTakenOn(_) => "referral_taken_on",
         }
     }
 
@@ -495,6 +498,7 @@ impl EventBody {
             EventBody::TaskAdded(t) => validate_task(t),
             EventBody::TaskCompleted(_) => Ok(()),
             EventBody::CaseDischarged(d) => validate_discharge(d, today),
+            EventBody::ReferralTakenOn(t) => crate::taken_on::validate_taken_on(t, today),
         }
     }
 }

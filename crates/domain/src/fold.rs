@@ -196,6 +196,7 @@ pub enum ChronologyItem {
     DetailChanged { field: DetailField },
     Referral,
     ReferralStatus { status: ReferralStatus },
+    ReferralTakenOn,
     Consultation { consultation_id: Uuid },
     Person { person_id: Uuid },
     ContactPlanned { contact_id: Uuid },
@@ -403,6 +404,7 @@ pub fn fold_received(case_id: Uuid, events: &[Event], receipts: &HashMap<Uuid, R
                     EventBody::ReferralStatusChanged(r) => {
                         record.status(&w, r).map(|d| (d, ChronologyItem::ReferralStatus { status: r.status }))
                     }
+                    EventBody::ReferralTakenOn(t) => record.taken_on(&w, t).map(|d| (d, ChronologyItem::ReferralTakenOn)),
                     EventBody::ConsultationRecorded(c) => record
                         .consultation(&w, c)
                         .map(|d| (d, ChronologyItem::Consultation { consultation_id: c.consultation_id })),

@@ -63,6 +63,8 @@ pub struct CaseHeader {
     pub alerts: Vec<AlertLine>,
     /// Risk items answered in the latest measure of each kind: they need acting on.
     pub measure_flags: Vec<RiskFlag>,
+    /// Risk items answered above zero that no risk review has followed yet: shown until one does.
+    pub risk_to_review: Option<crate::risk_to_review::RiskToReview>,
     pub discharged_on: Option<NaiveDate>,
     /// Each measure's change from baseline to discharge (or the latest score since), shown on the
     /// discharge form and once the case is discharged; see [`OutcomeChange`].
@@ -106,7 +108,7 @@ impl CaseHeader {
         });
         let referral = record.referral.as_ref();
         let first_contact = referral.and_then(|r| {
-            let due_on = r.details.first_contact_due?;
+            let due_on = r.first_contact_due()?;
             let open = !r.status.is_final() || r.status == ReferralStatus::Accepted;
             Some(FirstContact { due_on, made_on: r.first_contact_on, overdue: open && r.first_contact_on.is_none() && today > due_on })
         });
@@ -127,6 +129,7 @@ impl CaseHeader {
                 .map(|a| AlertLine { alert_id: a.alert_id, kind: a.kind.label().to_string(), text: a.text.clone() })
                 .collect(),
             measure_flags: latest_flags(record),
+            risk_to_review: record.risk_to_review(),
             discharged_on: record.discharge.as_ref().map(|d| d.details.on),
             outcome_changes: record.outcome_changes(),
         }

@@ -9,8 +9,10 @@
 //! - [`header`]: what the top of a case says at a glance (ages, risk, deadline, alerts), and form vocabularies.
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
+//! - [`risk_to_review`]: a risk item answered above zero stays flagged until a risk review follows it.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
+//! - [`taken_on`]: a referral found not eligible taken on anyway by a person, and the deadline that applies.
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
@@ -24,8 +26,10 @@ pub mod nhs_number;
 pub mod printable;
 pub mod profile;
 pub mod record;
+pub mod risk_to_review;
 pub mod session_record;
 pub mod strength;
+pub mod taken_on;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod vocab;
@@ -36,6 +40,8 @@ pub use event::*;
 pub use fold::*;
 pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
+pub use taken_on::{ReferralTakenOn, TakenOn};
+pub use risk_to_review::{RiskAnswer, RiskToReview};
 pub use printable::printable;
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};

@@ -462,6 +462,8 @@ pub struct Referral {
     pub history: Vec<StatusStep>,
     /// The first contact with the family (a contact that took place), once there is one.
     pub first_contact_on: Option<NaiveDate>,
+    /// A person's decision to take on a referral found not eligible (see [`crate::taken_on`]).
+    pub taken_on: Option<crate::taken_on::TakenOn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -829,6 +831,7 @@ impl RecordFold {
             status: ReferralStatus::Received,
             history: vec![StatusStep { status: ReferralStatus::Received, on: r.received_on, reason: None, by: w.author.to_string() }],
             first_contact_on: None,
+            taken_on: None,
         });
         Ok(r.received_on)
     }
@@ -845,6 +848,19 @@ impl RecordFold {
         }
         referral.history.push(StatusStep { status: s.status, on: s.on, reason: s.reason.clone(), by: w.author.to_string() });
         Ok(s.on)
+    }
+
+    /// The first decision to take the referral on stands; a second (two people deciding at once)
+    /// is kept in the chronology, not applied, so the deadline does not move under anyone.
+    pub fn taken_on(&mut self, w: &Written, t: &crate::taken_on::ReferralTakenOn) -> Result<NaiveDate, String> {
+        let Some(referral) = self.record.referral.as_mut().filter(|r| r.details.referral_id == t.referral_id) else {
+            return Err("a decision about a referral this laptop does not hold".into());
+        };
+        if referral.taken_on.is_some() {
+            return Err("the referral was already taken on; this second decision is kept here, not applied".into());
+        }
+        referral.taken_on = Some(crate::taken_on::TakenOn { details: t.clone(), by: w.author.to_string() });
+        Ok(t.on)
     }
 
     pub fn consultation(&mut self, w: &Written, c: &ConsultationRecorded) -> Result<NaiveDate, String> {

@@ -554,7 +554,7 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
                     .map(|p| p.name)
                     .unwrap_or_else(|| d.profile_id.clone());
                 lines.push(format!("Eligibility for {service}: {}", d.eligibility.summary()));
-                if let Some(due) = d.first_contact_due {
+                if let Some(due) = r.first_contact_due().filter(|_| r.taken_on.is_none()) {
                     lines.push(format!("First contact due by {}", date(due)));
                 }
                 (
@@ -567,6 +567,16 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
                 )
             }
             None => ("Referral received".to_string(), String::new()),
+        },
+        ChronologyItem::ReferralTakenOn => match record.referral.as_ref().and_then(|r| r.taken_on.as_ref()) {
+            Some(t) => {
+                let mut body = format!("Reason: {}", t.details.reason);
+                if let Some(due) = t.details.first_contact_due {
+                    body.push_str(&format!("\nFirst contact due by {}", date(due)));
+                }
+                ("Referral taken on despite the eligibility check".to_string(), body)
+            }
+            None => ("Referral taken on despite the eligibility check".to_string(), String::new()),
         },
         ChronologyItem::ReferralStatus { status } => {
             let step = record.referral.as_ref().and_then(|r| {

@@ -119,6 +119,10 @@ pub struct CaseSummary {
     pub next_visit_at: Option<chrono::NaiveDateTime>,
     #[serde(default)]
     pub active_alerts: u32,
+    /// A risk item answered above zero has waited for a risk review since this date.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_to_review_since: Option<NaiveDate>,
 }
 
 /// A case as the clinician sees it: its state, and their own unsigned drafts.
@@ -722,7 +726,7 @@ impl Store {
                     c.opened_at, c.last_activity_at, c.contact_count, c.signed_note_count,
                     (SELECT count(*) FROM drafts d WHERE d.case_id = c.case_id AND d.author = ?1),
                     c.conflict_count, c.status, c.risk, c.first_contact_due, c.last_contact_on,
-                    c.next_visit_at, c.active_alerts
+                    c.next_visit_at, c.active_alerts, c.risk_to_review_since
              FROM cases c WHERE ?2 IS NULL OR c.case_id = ?2
              ORDER BY c.family_name COLLATE NOCASE, c.case_id",
         )?;
@@ -748,6 +752,7 @@ impl Store {
                     last_contact_on: r.get::<_, Option<String>>(15)?.and_then(|d| d.parse().ok()),
                     next_visit_at: r.get::<_, Option<String>>(16)?.and_then(|d| d.parse().ok()),
                     active_alerts: r.get(17)?,
+                    risk_to_review_since: r.get::<_, Option<String>>(18)?.and_then(|d| d.parse().ok()),
                 },
             ))
         })?;

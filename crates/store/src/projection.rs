@@ -160,8 +160,9 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
     tx.prepare_cached(
         "INSERT INTO cases (case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by,
                             opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body, conflict_count,
-                            status, risk, first_contact_due, last_contact_on, next_visit_at, active_alerts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                            status, risk, first_contact_due, last_contact_on, next_visit_at, active_alerts,
+                            risk_to_review_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          ON CONFLICT (case_id) DO UPDATE SET
             family_name = excluded.family_name, parent_name = excluded.parent_name,
             due_date = excluded.due_date, infant_name = excluded.infant_name, infant_dob = excluded.infant_dob,
@@ -171,7 +172,7 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
             family_doc_body = excluded.family_doc_body, conflict_count = excluded.conflict_count,
             status = excluded.status, risk = excluded.risk, first_contact_due = excluded.first_contact_due,
             last_contact_on = excluded.last_contact_on, next_visit_at = excluded.next_visit_at,
-            active_alerts = excluded.active_alerts",
+            active_alerts = excluded.active_alerts, risk_to_review_since = excluded.risk_to_review_since",
     )?
     .execute(params![
         id,
@@ -194,6 +195,7 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
         summary.last_contact_on.map(|d| d.to_string()),
         summary.next_visit_at.map(crate::record::datetime_text),
         summary.active_alerts,
+        summary.risk_to_review_since.map(|d| d.to_string()),
     ])?;
     crate::record::write_projection(tx, &state)?;
 
@@ -342,7 +344,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
         let columns = if table == "cases" {
             "case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by, opened_at, \
              last_activity_at, contact_count, signed_note_count, family_doc_body, conflict_count, status, risk, \
-             first_contact_due, last_contact_on, next_visit_at, active_alerts"
+             first_contact_due, last_contact_on, next_visit_at, active_alerts, risk_to_review_since"
         } else {
             "*"
         };

@@ -35,7 +35,7 @@ use casebook_domain::{
     CaseRecord, CaseState, ConsultationOutcome, ConsultationRecorded, ContactPlanned, ContactType, CrisisRoute,
     DetailField, DischargeReason, EligibilityResult, EventBody, Gestation, Infant, MeasureEntry, MeasureRecorded,
     NhsNumber, Person, PersonRecorded, PersonRole, Professional, ReferralFacts, ReferralReason, ReferralReceived,
-    ReferralStatus, ReferralStatusChanged, RiskAssessed, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
+    ReferralStatus, ReferralStatusChanged, ReferralTakenOn, RiskAssessed, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
     TaskCompleted, TaskKind, ThriveGroup,
 };
 use casebook_measures::{Entry, Goal, MeasureKind, TimePoint};
@@ -263,6 +263,13 @@ pub struct DueItem {
     pub what: String,
     pub due_on: NaiveDate,
     pub overdue: bool,
+    /// A risk answered on a questionnaire that no risk review has followed: listed first, with
+    /// the crisis route of the family's service (none when it has not set one, and Today says so).
+    #[serde(default)]
+    pub risk: bool,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis_route: Option<CrisisRoute>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -300,6 +307,10 @@ pub struct CaseFilter {
     #[ts(optional)]
     #[serde(default)]
     pub no_contact_for_days: Option<i64>,
+    /// Only cases where a risk answered on a questionnaire is waiting for a risk review.
+    #[ts(optional)]
+    #[serde(default)]
+    pub risk_to_review: Option<bool>,
 }
 
 impl CaseFilter {
@@ -318,6 +329,11 @@ impl CaseFilter {
             match c.first_contact_due {
                 Some(due) if (due - today).num_days() <= days => {}
                 _ => return false,
+            }
+        }
+        if let Some(wanted) = self.risk_to_review {
+            if c.risk_to_review_since.is_some() != wanted {
+                return false;
             }
         }
         if let Some(days) = self.no_contact_for_days {
@@ -342,6 +358,7 @@ pub(crate) struct SummaryColumns {
     pub last_contact_on: Option<NaiveDate>,
     pub next_visit_at: Option<NaiveDateTime>,
     pub active_alerts: u32,
+    pub risk_to_review_since: Option<NaiveDate>,
 }
 
 /// The status in plain words: the referral's status, "Open" with no referral, "Discharged" once
@@ -365,7 +382,7 @@ fn pending_first_contact(record: &CaseRecord) -> Option<NaiveDate> {
     if closed || record.discharge.is_some() || referral.first_contact_on.is_some() {
         return None;
     }
-    referral.details.first_contact_due
+    referral.first_contact_due()
 }
 
 pub(crate) fn summary_columns(state: &CaseState) -> SummaryColumns {
@@ -377,14 +394,16 @@ pub(crate) fn summary_columns(state: &CaseState) -> SummaryColumns {
         last_contact_on: state.contacts.iter().filter(|c| c.outcome == AttendanceOutcome::Attended).map(|c| c.date).max(),
         next_visit_at: record.planned_contacts.iter().map(|p| p.details.planned_for).min(),
         active_alerts: record.active_alerts().count() as u32,
+        risk_to_review_since: record.risk_to_review().map(|r| r.since),
     }
 }
 
 /// One row of the `due_items` projection: what is due, before today's wording is applied.
 pub(crate) struct DueRow {
-    /// Unique within the case: "first_contact", "risk_review", "task:<id>", "measure:<kind>".
+    /// Unique within the case: "first_contact", "risk_to_review", "risk_review", "task:<id>",
+    /// "measure:<kind>".
     pub item: String,
-    /// "first_contact", "risk_review", "task" or "measure_review".
+    /// "first_contact", "risk_to_review", "risk_review", "task" or "measure_review".
     pub kind: &'static str,
     /// The profile id (first contact), the task's title, the measure's machine name.
     pub what: String,
@@ -403,6 +422,16 @@ pub(crate) fn due_rows(state: &CaseState) -> Vec<DueRow> {
             kind: "first_contact",
             what: referral.details.profile_id.clone(),
             due_on,
+            since: None,
+        });
+    }
+    // Due from the day the answer was given, discharged or not: see `CaseRecord::risk_to_review`.
+    if let Some(flag) = record.risk_to_review() {
+        rows.push(DueRow {
+            item: "risk_to_review".into(),
+            kind: "risk_to_review",
+            what: flag.summary(),
+            due_on: flag.since,
             since: None,
         });
     }
@@ -555,9 +584,16 @@ impl Store {
             infant_dobs: input.infant_dob.into_iter().collect(),
             residence_confirmed: input.residence_confirmed,
         };
+        let eligibility = check_eligibility(&profile, &facts, input.received_on);
+        // No deadline for a family the service is not going to see, unless a person takes the
+        // referral on anyway (`take_on_referral`), and then it counts from that decision.
+        let first_contact_due = match eligibility {
+            EligibilityResult::NotEligible { .. } => None,
+            _ => profile.first_contact_deadline(input.received_on, &self.working_days()),
+        };
         Ok(ReferralCheck {
-            eligibility: check_eligibility(&profile, &facts, input.received_on),
-            first_contact_due: profile.first_contact_deadline(input.received_on, &self.working_days()),
+            eligibility,
+            first_contact_due,
             crisis_route: profile.crisis_route.clone(),
             profile_name: profile.name,
         })
@@ -656,6 +692,49 @@ impl Store {
             status,
             on,
             reason,
+        });
+        self.append_one(case_id, body)
+    }
+
+    /// A person takes on a referral the eligibility check found not eligible: the first-contact
+    /// deadline counts from `on`, in the service's working days.
+    pub fn take_on_referral(&mut self, case_id: Uuid, on: NaiveDate, reason: String) -> Result<CaseState> {
+        let state = self.case(case_id)?.state;
+        let referral = state
+            .record
+            .referral
+            .as_ref()
+            .ok_or_else(|| StoreError::Refused("This case has no referral to take on; log the referral first.".into()))?;
+        if !matches!(referral.details.eligibility, EligibilityResult::NotEligible { .. }) {
+            return Err(StoreError::Refused(
+                "This referral was not found not eligible, so there is nothing to decide: its first-contact deadline already applies.".into(),
+            ));
+        }
+        if let Some(t) = &referral.taken_on {
+            return Err(StoreError::Refused(format!(
+                "{} already took this referral on, on {}; the deadline counts from that decision.",
+                t.by,
+                t.details.on.format("%-d %B %Y")
+            )));
+        }
+        if referral.status.is_final() {
+            return Err(StoreError::Refused(format!(
+                "The referral is {} and closed; if the family is referred again, log a new referral.",
+                referral.status.label().to_lowercase()
+            )));
+        }
+        if on < referral.details.received_on {
+            return Err(StoreError::Refused(format!(
+                "The decision cannot be before the referral was received ({}). Check the date.",
+                referral.details.received_on.format("%-d %B %Y")
+            )));
+        }
+        let profile = self.service_profile(&referral.details.profile_id)?;
+        let body = EventBody::ReferralTakenOn(ReferralTakenOn {
+            referral_id: referral.details.referral_id,
+            on,
+            reason: text(Some(reason)).unwrap_or_default(),
+            first_contact_due: profile.first_contact_deadline(on, &self.working_days()),
         });
         self.append_one(case_id, body)
     }
@@ -913,7 +992,8 @@ impl Store {
 
         // Due items.
         let horizon = (on + Days::new(DUE_WITHIN_DAYS)).to_string();
-        let profiles: BTreeMap<String, String> = self.service_profiles().into_iter().map(|p| (p.id, p.name)).collect();
+        let service_profiles = self.service_profiles();
+        let profiles: BTreeMap<String, String> = service_profiles.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
         let rows: Vec<(String, String, String, String, Option<String>)> = conn
             .prepare_cached(
                 "SELECT case_id, kind, what, due_on, since FROM due_items
@@ -926,9 +1006,19 @@ impl Store {
         for (id, kind, what, due_on, since) in rows {
             let bad_date = |s: &str| StoreError::Refused(format!("A stored date ({s}) is damaged; rebuild the projections."));
             let due_on: NaiveDate = due_on.parse().map_err(|_| bad_date(&due_on))?;
+            let risk = kind == "risk_to_review";
+            let crisis_route = match risk {
+                true => {
+                    let state = self.case(crate::parse_uuid(&id)?)?.state;
+                    let referred_to = state.record.referral.as_ref().map(|r| r.details.profile_id.as_str());
+                    ServiceProfile::crisis_route_for(&service_profiles, referred_to).cloned()
+                }
+                false => None,
+            };
             let what = match kind.as_str() {
                 "first_contact" => format!("First contact ({} target)", profiles.get(&what).map(String::as_str).unwrap_or(&what)),
                 "risk_review" => "Risk review".to_string(),
+                "risk_to_review" => format!("Risk to review: {what}"),
                 "measure_review" => {
                     let label = what.parse::<MeasureKind>().map(|k| k.label().to_string()).unwrap_or(what);
                     match since.as_deref().and_then(|s| s.parse::<NaiveDate>().ok()) {
@@ -938,9 +1028,20 @@ impl Store {
                 }
                 _ => what,
             };
-            due.push(DueItem { case_id: crate::parse_uuid(&id)?, family_name: family(&id)?, what, due_on, overdue: due_on < on });
+            due.push(DueItem {
+                case_id: crate::parse_uuid(&id)?,
+                family_name: family(&id)?,
+                what,
+                due_on,
+                overdue: due_on < on,
+                risk,
+                crisis_route,
+            });
         }
-        due.sort_by(|a, b| (a.due_on, &a.family_name, &a.what, a.case_id).cmp(&(b.due_on, &b.family_name, &b.what, b.case_id)));
+        // A risk waiting for review comes before everything else, whatever its date.
+        due.sort_by(|a, b| {
+            (!a.risk, a.due_on, &a.family_name, &a.what, a.case_id).cmp(&(!b.risk, b.due_on, &b.family_name, &b.what, b.case_id))
+        });
 
         // Drafts.
         let mut drafts = Vec::new();
@@ -1023,12 +1124,22 @@ mod tests {
             last_contact_on: None,
             next_visit_at: None,
             active_alerts: 0,
+            risk_to_review_since: None,
         }
     }
 
     #[test]
     fn an_empty_filter_matches_everything() {
         assert!(CaseFilter::default().matches(&summary(), d("2026-11-24")));
+    }
+
+    #[test]
+    fn the_risk_to_review_filter_finds_only_flagged_cases() {
+        let f = |wanted| CaseFilter { risk_to_review: Some(wanted), ..Default::default() };
+        let flagged = CaseSummary { risk_to_review_since: Some(d("2026-11-20")), ..summary() };
+        assert!(f(true).matches(&flagged, d("2026-11-24")));
+        assert!(!f(true).matches(&summary(), d("2026-11-24")));
+        assert!(f(false).matches(&summary(), d("2026-11-24")));
     }
 
     #[test]

@@ -208,6 +208,12 @@ pub const MIGRATIONS: &[&str] = &[
         set_aside_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 12: since when a risk answered on a questionnaire has been waiting for a risk review, so
+    // the caseload can flag it (worked out from the events; filled in by the rebuild a migration
+    // triggers).
+    r#"
+    ALTER TABLE cases ADD COLUMN risk_to_review_since TEXT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -131,6 +131,36 @@ fn a_referral_opens_a_case_in_one_transaction_with_its_eligibility_and_deadline(
 }
 
 #[test]
+fn a_referral_found_not_eligible_gets_a_deadline_only_when_a_person_takes_it_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    // Received Friday 20 November; the family does not live in Wigan.
+    let outside = ReferralInput { residence_confirmed: Some(false), received_on: day("2026-11-20"), ..referral("Testfamily-Outside") };
+    let check = store.check_referral(&outside).unwrap();
+    assert!(matches!(check.eligibility, EligibilityResult::NotEligible { .. }), "{:?}", check.eligibility);
+    assert_eq!(check.first_contact_due, None);
+    let case = store.receive_referral(outside).unwrap().case_id;
+    assert_eq!(store.case_summary(case).unwrap().first_contact_due, None);
+    assert!(store.today(day("2026-12-10")).unwrap().due.is_empty(), "nothing due for a family the service is not seeing");
+
+    let r = store.take_on_referral(case, day("2026-11-24"), "   ".into());
+    refused(&store, r, "Reason for taking it on is empty; please fill it in.");
+    let r = store.take_on_referral(case, day("2026-11-19"), "Fictional: moving into Wigan.".into());
+    refused(&store, r, "The decision cannot be before the referral was received (20 November 2026). Check the date.");
+
+    // Decided on Tuesday 24 November: five working days later is Tuesday 1 December.
+    let state = store.take_on_referral(case, day("2026-11-24"), "Fictional: moving into Wigan next week.".into()).unwrap();
+    assert_eq!(state.record.referral.as_ref().unwrap().first_contact_due(), Some(day("2026-12-01")));
+    assert_eq!(store.case_summary(case).unwrap().first_contact_due, Some(day("2026-12-01")));
+    let r = store.take_on_referral(case, day("2026-11-24"), "Again.".into());
+    refused(&store, r, "test.clinician already took this referral on, on 24 November 2026; the deadline counts from that decision.");
+
+    let eligible = store.receive_referral(referral("Testfamily-Inside")).unwrap().case_id;
+    let r = store.take_on_referral(eligible, day("2026-11-24"), "No need.".into());
+    refused(&store, r, "This referral was not found not eligible, so there is nothing to decide: its first-contact deadline already applies.");
+}
+
+#[test]
 fn a_referral_is_refused_without_consent_or_with_an_unknown_service_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
@@ -497,6 +527,32 @@ fn today_shows_visits_in_time_order_what_is_due_and_drafts() {
     assert!(!due[0].overdue, "due today, not overdue");
     // A missed visit still shows on its day until it is recorded.
     assert_eq!(store.today(day("2026-11-28")).unwrap().visits.len(), 1);
+}
+
+#[test]
+fn a_risk_answer_waits_on_the_caseload_and_today_until_a_risk_review_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let case = store.receive_referral(referral("Testfamily-Rowan")).unwrap().case_id;
+    store.record_contact(case, ContactInput::new(day("2026-11-23"), ContactType::HomeVisit, AttendanceOutcome::Attended)).unwrap();
+    // The first box ticked on every EPDS item: item 10's first box is "Yes, quite often".
+    let ticked = MeasureInput { entered_as: Some(Entry::Answers), ..epds(TimePoint::Baseline, "2026-11-23", &[0; 10]) };
+    store.record_measure(case, ticked).unwrap();
+
+    let row = store.case_summary(case).unwrap();
+    assert_eq!(row.risk_to_review_since, Some(day("2026-11-23")));
+    let today = store.today(day("2026-11-25")).unwrap();
+    let first = &today.due[0];
+    assert!(first.risk && first.overdue, "{first:?}");
+    assert_eq!(first.what, "Risk to review: EPDS item 10 (score 3) on 23 Nov 2026");
+    assert!(first.crisis_route.is_some(), "Wigan BABS sets a crisis route");
+
+    // A later EPDS without the answer does not close it; a risk review does.
+    store.record_measure(case, epds(TimePoint::Review, "2026-11-24", &[0; 10])).unwrap();
+    assert!(store.case_summary(case).unwrap().risk_to_review_since.is_some());
+    store.assess_risk(case, risk(RiskLevel::Medium, None)).unwrap();
+    assert_eq!(store.case_summary(case).unwrap().risk_to_review_since, None);
+    assert!(store.today(day("2026-11-25")).unwrap().due.iter().all(|d| !d.risk));
 }
 
 #[test]

@@ -21,4 +21,8 @@ deadline_within_days?: bigint,
  * No contact has taken place for at least this many days (counted from the case's opening
  * when there has been none).
  */
-no_contact_for_days?: bigint, };
+no_contact_for_days?: bigint, 
+/**
+ * Only cases where a risk answered on a questionnaire is waiting for a risk review.
+ */
+risk_to_review?: boolean, };

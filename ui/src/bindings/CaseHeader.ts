@@ -5,6 +5,7 @@ import type { OutcomeChange } from "./OutcomeChange";
 import type { PersonLine } from "./PersonLine";
 import type { RiskFlag } from "./RiskFlag";
 import type { RiskLevel } from "./RiskLevel";
+import type { RiskToReview } from "./RiskToReview";
 
 export type CaseHeader = { people: Array<PersonLine>, 
 /**
@@ -14,7 +15,11 @@ pregnancy: string | null, referral_status: string | null, first_contact: FirstCo
 /**
  * Risk items answered in the latest measure of each kind: they need acting on.
  */
-measure_flags: Array<RiskFlag>, discharged_on: string | null, 
+measure_flags: Array<RiskFlag>, 
+/**
+ * Risk items answered above zero that no risk review has followed yet: shown until one does.
+ */
+risk_to_review: RiskToReview | null, discharged_on: string | null, 
 /**
  * Each measure's change from baseline to discharge (or the latest score since), shown on the
  * discharge form and once the case is discharged; see [`OutcomeChange`].

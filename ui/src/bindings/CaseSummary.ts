@@ -37,4 +37,8 @@ last_contact_on?: string,
 /**
  * The earliest planned contact not yet recorded.
  */
-next_visit_at?: string, active_alerts: number, };
+next_visit_at?: string, active_alerts: number, 
+/**
+ * A risk item answered above zero has waited for a risk review since this date.
+ */
+risk_to_review_since?: string, };

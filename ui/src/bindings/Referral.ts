@@ -2,6 +2,7 @@
 import type { ReferralReceived } from "./ReferralReceived";
 import type { ReferralStatus } from "./ReferralStatus";
 import type { StatusStep } from "./StatusStep";
+import type { TakenOn } from "./TakenOn";
 
 export type Referral = { details: ReferralReceived, received_by: string, status: ReferralStatus, 
 /**
@@ -11,4 +12,8 @@ history: Array<StatusStep>,
 /**
  * The first contact with the family (a contact that took place), once there is one.
  */
-first_contact_on: string | null, };
+first_contact_on: string | null, 
+/**
+ * A person's decision to take on a referral found not eligible (see [`crate::taken_on`]).
+ */
+taken_on: TakenOn | null, };

@@ -93,6 +93,7 @@ export const api = {
     invoke<CaseSummary>("consultation_without_consent", { input, outcome, advice }),
   changeReferralStatus: (case_id: string, status: ReferralStatus, on: string, reason: string | null) =>
     invoke<void>("change_referral_status", { case_id, status, on, reason }),
+  takeOnReferral: (case_id: string, on: string, reason: string) => invoke<void>("take_on_referral", { case_id, on, reason }),
   recordConsultation: (case_id: string, input: ConsultationInput) =>
     invoke<void>("record_consultation", { case_id, input }),
   recordPerson: (case_id: string, input: PersonInput) => invoke<void>("record_person", { case_id, input }),
