@@ -820,7 +820,21 @@ step("record: record a home visit with a session record", async () => {
   await editor.type("Fictional: baby settled on the parent's lap.");
   await session.waitFor("the editor to say Saved", async () => /^Saved at/.test(await (await session.find("[data-testid=save-status]")).text()), 10_000);
   await (await button("Sign note…")).click();
-  await (await button("Sign note", "//dialog")).click();
+  // Signing cannot be undone: the dialog opens on its question, names the empty headings, and
+  // Enter (twice, from wherever the focus is, even on the Sign button) signs nothing.
+  const empty = await (await session.waitForElement("[data-testid=empty-headings]")).text();
+  // The text was typed at the end of the note, under Plan; the headings above it are empty.
+  assert.match(empty, /Nothing is written under these headings: Observation of parent–infant interaction, What was discussed, Risk\./, empty);
+  await session.waitFor("the focus on the dialog's question", async () => session.execute("return document.activeElement?.dataset.testid === 'sign-question';"));
+  await screenshot("sign-empty-headings");
+  await session.pressKeys(KEYS.ENTER, KEYS.ENTER);
+  await session.execute("document.querySelector('[data-testid=sign-confirm]').focus();");
+  await session.pressKeys(KEYS.ENTER, KEYS.ENTER);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(await session.execute("return !!document.querySelector('dialog[open]');"), "the dialog is still asking");
+  assert.doesNotMatch(await session.bodyText(), /Note signed\./);
+  assert.match(await session.bodyText(), /Your unsigned drafts|Continue your note|Write a note/);
+  await (await button("Sign with empty headings", "//dialog")).click();
   await session.waitForText("Note signed.");
   assert.match(await session.bodyText(), /Home visit — Attended/);
 });
@@ -862,6 +876,7 @@ step("record: an EPDS ticked box by box (the first box on every item) scores 21 
   await (await button("Save measure", "//dialog")).click();
   await session.waitForText("Measure saved. It raised a risk item");
   assert.match(await (await session.find("[data-testid=risk-prompt]")).text(), /01942 764 467/, "the prompt stays on the case");
+  assert.match(await (await session.find("[data-testid=risk-to-review]")).text(), /^Risk to review/);
 });
 
 step("record: a review EPDS draws the chart over time", async () => {
@@ -876,6 +891,48 @@ step("record: a review EPDS draws the chart over time", async () => {
   await session.waitFor("the bands", async () => (await session.execute("return document.querySelectorAll('[data-testid=measure-chart] [data-testid=band]').length;")) === 3);
   await session.execute("document.querySelector('[data-testid=measure-chart]').scrollIntoView();");
   await screenshot("epds-chart");
+});
+
+step("record: the item 10 answer stays flagged on the case, the caseload and Today until a risk review closes it", async () => {
+  // The review EPDS above answered item 10 with its last box (score 0): that does not say anyone
+  // discussed the first answer, so the flag stays.
+  const prompt = await (await session.waitForElement("[data-testid=risk-prompt]")).text();
+  assert.match(prompt, /^Risk to review/);
+  assert.match(prompt, /EPDS item 10 scored 3/);
+  await (await button("Caseload")).click();
+  const flag = await session.waitForElement(`//li[.//button[normalize-space()=${JSON.stringify(REFERRAL_FAMILY)}]]//*[@data-testid='caseload-risk-to-review']`);
+  assert.match(await flag.text(), /Risk to review\s+Since /);
+  await screenshot("caseload-risk-to-review");
+  await (await button("Today")).click();
+  const risk = await (await session.waitForElement("[data-testid=today-risk]")).text();
+  assert.match(risk, new RegExp(`${REFERRAL_FAMILY}`));
+  assert.match(risk, /Risk to review: EPDS item 10 \(score 3\)/);
+  assert.match(risk, /Mental Health Urgent Response Team, 01942 764 467/);
+  assert.equal(
+    await session.execute("return document.querySelector('[data-testid=today-due] li')?.dataset.testid;"),
+    "today-risk",
+    "the risk comes first in what is due",
+  );
+  await screenshot("today-risk-to-review");
+  await (await button(REFERRAL_FAMILY, "//*[@data-testid='today-risk']")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+  await (await button("Review risk")).click();
+  await setValue("#rk-to_self", "medium", "change");
+  for (const id of ["#rk-to_infant", "#rk-from_others"]) await setValue(id, "low", "change");
+  await setValue("#rk-safeguarding", "none_known", "change");
+  await setValue("#rk-thrive", "getting_risk_support", "change");
+  await type("#rk-summary", "Fictional: item 10 discussed; thoughts without plans; safety plan agreed, GP told.");
+  await (await button("Save risk review", "//dialog")).click();
+  await session.waitForText("Risk review saved.");
+  assert.equal((await session.findAll("[data-testid=risk-to-review]")).length, 0, "the flag is closed");
+  assert.equal((await session.findAll("[data-testid=risk-prompt]")).length, 0);
+  assert.match(await (await session.find("[data-testid=risk-level]")).text(), /^Medium/);
+  await (await button("Today")).click();
+  await session.waitForText("Due this week");
+  assert.equal((await session.findAll("[data-testid=today-risk]")).length, 0);
+  await (await button("Caseload")).click();
+  await (await button(REFERRAL_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
 });
 
 async function scoreGoals(timePoint, goals) {
@@ -922,8 +979,8 @@ step("record: a subject access export of everything held about the parent (JSON 
   assert.equal(json.subject, "Alex Example");
   assert.equal(json.cases.length, 1);
   const ids = json.cases[0].events.map((e) => e.id);
-  // Opened, referral, home visit, note started, note signed, two EPDS, two GBO.
-  assert.equal(ids.length, 9, `every event of the case (${ids.length})`);
+  // Opened, referral, home visit, note started, note signed, two EPDS, a risk review, two GBO.
+  assert.equal(ids.length, 10, `every event of the case (${ids.length})`);
   assert.equal(new Set(ids).size, ids.length, "each event once");
   const text = execFileSync("pdftotext", [path.join(EXPORTS(), "Subject access - Alex Example.pdf"), "-"], { encoding: "utf8" });
   assert.match(text, /Alex Example/);
@@ -1021,8 +1078,8 @@ step("record: a half-typed task, details change and risk review survive the app 
   await (await button("Edit details")).click();
   await type("#detail-input-address", "1 Example Row, Fictional Town");
   await (await button("Review risk")).click();
-  // A first review has nothing chosen for the clinician: "No known risk" must be a decision.
-  await session.waitForText("Still needed: a choice for risk to self, risk to the baby, risk from others, safeguarding, THRIVE grouping;");
+  // A new review starts from the last one (recorded when the item 10 answer was reviewed).
+  await session.waitFor("the last review's choices", async () => (await (await session.find("#rk-thrive")).property("value")) === "getting_risk_support");
   await setValue("#rk-to_self", "low", "change");
   for (const id of ["#rk-to_infant", "#rk-from_others"]) await setValue(id, "none_known", "change");
   await setValue("#rk-safeguarding", "none_known", "change");

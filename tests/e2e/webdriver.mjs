@@ -98,6 +98,13 @@ export class Session {
     }, ms);
   }
 
+  /** Press keys on whatever has the focus, as a person would (WebDriver actions, not an element). */
+  async pressKeys(...keys) {
+    const actions = keys.flatMap((k) => [{ type: "keyDown", value: k }, { type: "keyUp", value: k }]);
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions");
+  }
+
   /** The page's visible text. */
   bodyText() {
     return this.execute("return document.body.innerText;");
