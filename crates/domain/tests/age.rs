@@ -153,6 +153,22 @@ fn the_32_week_boundary_decides_one_year_or_two() {
 }
 
 #[test]
+fn term_babies_have_no_corrected_age() {
+    for (w, days) in [(37, 0), (39, 4), (40, 0), (42, 1)] {
+        let g = Gestation::at_birth(w, days).unwrap();
+        assert!(!g.is_preterm());
+        // Never: not on the day of birth, not at 12 weeks.
+        assert_eq!(corrected_age(d("2025-01-06"), g, d("2025-01-06")).unwrap(), None);
+        assert_eq!(corrected_age(d("2025-01-06"), g, d("2025-03-31")).unwrap(), None);
+    }
+    // 36+6 is premature: 3 weeks 1 day early.
+    let g = Gestation::at_birth(36, 6).unwrap();
+    assert!(g.is_preterm());
+    let c = corrected_age(d("2025-01-06"), g, d("2025-03-31")).unwrap().unwrap();
+    assert_eq!(c.label(), "8 weeks 6 days");
+}
+
+#[test]
 fn impossible_gestations_are_refused() {
     assert_eq!(Gestation::at_birth(30, 7), Err(AgeError::GestationDaysOutOfRange { days: 7 }));
     assert_eq!(Gestation::at_birth(19, 0), Err(AgeError::GestationWeeksOutOfRange { weeks: 19 }));
