@@ -210,11 +210,11 @@ pub async fn today_view(state: State<'_, AppState>) -> Result<TodayView, String>
     state.with_store(|s| s.today(today()))
 }
 
-/// Checks an NHS number as it is typed: the number shown 3-3-4, or the sentence saying what is
-/// wrong with it.
+/// Checks an NHS number as it is typed: the number shown 3-3-4 with any warning (a test or
+/// placeholder number), or the sentence saying what is wrong with it.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn check_nhs_number(text: String) -> Result<String, String> {
-    casebook_domain::NhsNumber::parse(&text).map(|n| n.to_string()).map_err(|e| e.to_string())
+pub async fn check_nhs_number(text: String) -> Result<casebook_domain::CheckedNhsNumber, String> {
+    casebook_domain::NhsNumber::parse(&text).map(|n| n.checked()).map_err(|e| e.to_string())
 }
 
 /// What is being typed into a form, kept in the encrypted store so a crash loses none of it.

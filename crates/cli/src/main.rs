@@ -638,11 +638,37 @@ fn run(cli: Cli) -> CliResult<()> {
             let case_id = id(case_id, "case")?;
             let store = open(&cli)?;
             let view = store.case(case_id)?;
-            print(cli.json, &view, |v| {
+            // The header goes with the JSON too, so a script reading NHS numbers also reads the
+            // warning on a test or placeholder number.
+            #[derive(Serialize)]
+            struct Shown {
+                #[serde(flatten)]
+                view: casebook_store::CaseView,
+                header: casebook_domain::CaseHeader,
+            }
+            let header = casebook_domain::CaseHeader::of(&view.state, today());
+            print(cli.json, &Shown { view, header }, |shown| {
+                let v = &shown.view;
                 let mut out = format!(
                     "{} family\n",
                     v.state.details.as_ref().map(|d| d.family_name.as_str()).unwrap_or("(details not yet received)")
                 );
+                for p in &shown.header.people {
+                    out.push_str(&format!("{}: {}", p.role, p.name));
+                    if let Some(age) = &p.age {
+                        out.push_str(&format!(", {age}"));
+                    }
+                    if let Some(corrected) = &p.corrected_age {
+                        out.push_str(&format!("; corrected age {corrected}"));
+                    }
+                    if let Some(nhs) = &p.nhs_number {
+                        out.push_str(&format!("; NHS number {nhs}"));
+                        if let Some(warning) = &p.nhs_number_warning {
+                            out.push_str(&format!(" (WARNING: {warning})"));
+                        }
+                    }
+                    out.push('\n');
+                }
                 for n in &v.state.signed_notes {
                     out.push_str(&format!("\n{} — {} (signed {})\n{}\n", n.occurred_on, n.author, n.signed_at.format("%d %b %Y %H:%M"), n.text));
                     for a in &n.addenda {

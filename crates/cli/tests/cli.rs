@@ -166,3 +166,35 @@ fn a_colleagues_words_cannot_drive_the_terminal() {
     // JSON keeps the text exactly (it escapes control characters itself).
     assert_eq!(casebook(dir, &["case", "show", &case_id, "--json"]).ok().json()["state"]["signed_notes"][0]["text"], text);
 }
+
+#[test]
+fn case_show_prints_the_warning_beside_an_nhs_test_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    init(dir);
+    let case_id = new_case(dir, "Testfamily-Numbers");
+    // The command has no way to record a person; the app does it through the same store.
+    let mut store = casebook_store::Store::open(dir, PASSPHRASE).unwrap();
+    let person = casebook_store::PersonInput {
+        person_id: None,
+        role: casebook_domain::PersonRole::ParentOrCarer,
+        name: "Alex Fictional".into(),
+        date_of_birth: None,
+        nhs_number: Some("999 000 0018".into()),
+        pronouns: None,
+        language: None,
+        interpreter_needed: false,
+        gestation_weeks: None,
+        gestation_days: None,
+        professional: None,
+    };
+    store.record_person(case_id.parse().unwrap(), person).unwrap();
+    drop(store);
+
+    let shown = casebook(dir, &["case", "show", &case_id]).ok().stdout();
+    let warning = casebook_domain::nhs_number::TEST_RANGE_WARNING;
+    assert!(shown.contains(&format!("Parent or carer: Alex Fictional; NHS number 999 000 0018 (WARNING: {warning})")), "{shown}");
+    let json = casebook(dir, &["case", "show", &case_id, "--json"]).ok().json();
+    assert_eq!(json["header"]["people"][0]["nhs_number_warning"], warning);
+    assert!(json["state"].is_object(), "the case view is still there");
+}

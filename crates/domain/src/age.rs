@@ -20,9 +20,23 @@ pub const WEEKS_AND_DAYS_UNTIL: u32 = 13 * 7;
 pub const TERM_DAYS: u32 = 40 * 7;
 /// Born before 37 completed weeks is premature.
 pub const PRETERM_BEFORE_WEEKS: u32 = 37;
-/// Corrected age is shown until the child is this many months old (2 years), by which time most
-/// premature children have caught up and the correction is no longer used.
-pub const CORRECT_UNTIL_MONTHS: u32 = 24;
+/// Born before 32 completed weeks is very premature, and corrected for longer.
+pub const VERY_PRETERM_BEFORE_WEEKS: u32 = 32;
+/// A baby born at 32+0 to 36+6 weeks is corrected until a year old by the calendar; one born before
+/// 32+0 until two years old. This is the RCPCH UK-WHO growth chart rule that health visitors plot
+/// by, so the age in the header matches the one in the red book.
+pub const CORRECT_UNTIL_MONTHS_BORN_32_TO_36_WEEKS: u32 = 12;
+/// See [`CORRECT_UNTIL_MONTHS_BORN_32_TO_36_WEEKS`].
+pub const CORRECT_UNTIL_MONTHS_BORN_BEFORE_32_WEEKS: u32 = 24;
+/// The furthest ahead a due date can be: a whole pregnancy, 40 weeks. Any further would be a
+/// pregnancy that has not begun (less than 0+0 weeks), so it is a typing mistake.
+pub const DUE_DATE_MOST_DAYS_AHEAD: u32 = TERM_DAYS;
+/// The longest a due date can have passed while the parent is still described as pregnant: 4 weeks,
+/// which is 44+0 weeks. Babies are rarely born after 42 weeks (induction is offered before then),
+/// but a referral is often typed in days after the letter was written, and the team may not yet
+/// know the baby has arrived; 4 weeks leaves time to find out, and matches the latest gestation at
+/// birth Casebook accepts (44+6). Beyond that the record should carry the baby's date of birth.
+pub const DUE_DATE_MOST_DAYS_PASSED: u32 = 4 * 7;
 
 /// Why an age or a stage of pregnancy cannot be worked out. Each message says what to check.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -169,6 +183,31 @@ impl Gestation {
     pub fn label(&self) -> String {
         pair(self.weeks, "week", "weeks", self.days, "day", "days")
     }
+
+    /// "32+4 weeks", "28+0 weeks": the way it is written in notes and the red book.
+    pub fn short_label(&self) -> String {
+        format!("{}+{} weeks", self.weeks, self.days)
+    }
+
+    /// Until how many months old (by the calendar) a baby born at this gestation has a corrected
+    /// age; `None` for a baby born at term. See [`CORRECT_UNTIL_MONTHS_BORN_32_TO_36_WEEKS`].
+    pub fn correct_until_months(&self) -> Option<u32> {
+        if !self.is_preterm() {
+            None
+        } else if self.weeks < VERY_PRETERM_BEFORE_WEEKS {
+            Some(CORRECT_UNTIL_MONTHS_BORN_BEFORE_32_WEEKS)
+        } else {
+            Some(CORRECT_UNTIL_MONTHS_BORN_32_TO_36_WEEKS)
+        }
+    }
+
+    /// Which correction rule applies, said so a health visitor can check it: "born at 34+2 weeks,
+    /// so corrected until 1 year old"; `None` for a baby born at term.
+    pub fn correction_rule(&self) -> Option<String> {
+        let until = self.correct_until_months()?;
+        let years = count(until / 12, "year", "years");
+        Some(format!("born at {}, so corrected until {years} old", self.short_label()))
+    }
 }
 
 /// A premature baby's age counted from their due date rather than their birth, which is what
@@ -185,12 +224,12 @@ pub enum CorrectedAge {
 }
 
 impl CorrectedAge {
-    /// "2 weeks", or "due date not yet reached (3 weeks 2 days to go)".
+    /// "2 weeks", or "due date not yet reached, 3 weeks 2 days to go".
     pub fn label(&self) -> String {
         match self {
             CorrectedAge::Corrected { age } => age.label(),
             CorrectedAge::BeforeDueDate { days_to_go, .. } => format!(
-                "due date not yet reached ({} to go)",
+                "due date not yet reached, {} to go",
                 pair(days_to_go / 7, "week", "weeks", days_to_go % 7, "day", "days")
             ),
         }
@@ -199,11 +238,14 @@ impl CorrectedAge {
 
 /// The corrected age of a baby born at `gestation`, on `today`: chronological age minus the weeks
 /// they were born early (40 weeks − gestation). `None` when there is nothing to correct: the baby
-/// was born at term (37 weeks or later), or is 2 years old or more by the calendar.
+/// was born at term (37+0 weeks or later); or was born at 32+0 to 36+6 weeks and is a year old or
+/// more by the calendar; or was born before 32+0 weeks and is two years old or more. Until the due
+/// date is reached the answer is [`CorrectedAge::BeforeDueDate`], not a negative age.
 pub fn corrected_age(dob: NaiveDate, gestation: Gestation, today: NaiveDate) -> Result<Option<CorrectedAge>, AgeError> {
     let chronological = age(dob, today)?;
-    if !gestation.is_preterm() || chronological.months >= CORRECT_UNTIL_MONTHS {
-        return Ok(None);
+    match gestation.correct_until_months() {
+        Some(until) if chronological.months < until => {}
+        _ => return Ok(None),
     }
     let due_date = dob + chrono::Days::new(u64::from(TERM_DAYS - gestation.total_days()));
     if today < due_date {
@@ -229,18 +271,27 @@ impl Pregnancy {
     }
 }
 
-/// Gestation on `today` for a parent whose estimated due date is `due_date`: 40 weeks minus the
-/// time left to the due date. A due date more than 40 weeks ahead, or more than 4 weeks gone, is
-/// refused as a likely typing mistake (past the due date the baby has almost certainly been born,
-/// and the record should say so).
-pub fn pregnancy_weeks(due_date: NaiveDate, today: NaiveDate) -> Result<Pregnancy, AgeError> {
+/// Whether a parent with this estimated due date can be described as pregnant on `today`: the due
+/// date is at most [`DUE_DATE_MOST_DAYS_AHEAD`] ahead and has passed by at most
+/// [`DUE_DATE_MOST_DAYS_PASSED`]. Opening a case checks this, and so does the case header, so a
+/// due date that is accepted is always one the header can describe on the day it is entered.
+pub fn check_due_date(due_date: NaiveDate, today: NaiveDate) -> Result<(), AgeError> {
     let days_to_due = (due_date - today).num_days();
-    if days_to_due > i64::from(TERM_DAYS) {
+    if days_to_due > i64::from(DUE_DATE_MOST_DAYS_AHEAD) {
         return Err(AgeError::DueDateTooFarAhead { due: due_date, on: today });
     }
-    if days_to_due < -28 {
+    if days_to_due < -i64::from(DUE_DATE_MOST_DAYS_PASSED) {
         return Err(AgeError::DueDateLongPassed { due: due_date, on: today });
     }
+    Ok(())
+}
+
+/// Gestation on `today` for a parent whose estimated due date is `due_date`: 40 weeks minus the
+/// time left to the due date. A due date [`check_due_date`] refuses is refused here too: past that
+/// the baby has almost certainly been born, and the record should say so.
+pub fn pregnancy_weeks(due_date: NaiveDate, today: NaiveDate) -> Result<Pregnancy, AgeError> {
+    check_due_date(due_date, today)?;
+    let days_to_due = (due_date - today).num_days();
     let gestation_days = (i64::from(TERM_DAYS) - days_to_due) as u32;
     Ok(Pregnancy {
         gestation: Gestation { weeks: gestation_days / 7, days: gestation_days % 7 },

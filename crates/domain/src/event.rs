@@ -352,6 +352,9 @@ pub enum ValidationError {
     Implausible { field: &'static str, date: NaiveDate, why: &'static str },
     #[error("give either a due date or an infant's date of birth, not both")]
     DueDateAndInfant,
+    /// A due date too far ahead or too long passed to describe a pregnancy (the age rules' sentence).
+    #[error("{0}")]
+    DueDate(crate::age::AgeError),
     #[error("{field} is not in a form Casebook can use: {why}")]
     Malformed { field: &'static str, why: &'static str },
     /// A rule of the record, said as the whole sentence after "Casebook could not save this: ".
@@ -419,23 +422,9 @@ impl EventBody {
                     return Err(ValidationError::DueDateAndInfant);
                 }
                 if let Some(due) = c.due_date {
-                    // A pregnancy lasts at most about 42 weeks, and a referral for a pregnancy whose
-                    // due date passed months ago is a typing error (the baby's date of birth belongs
-                    // in the infant fields instead).
-                    if due > today + chrono::Days::new(300) {
-                        return Err(ValidationError::Implausible {
-                            field: "Due date",
-                            date: due,
-                            why: "it is more than 10 months away",
-                        });
-                    }
-                    if due + chrono::Days::new(60) < today {
-                        return Err(ValidationError::Implausible {
-                            field: "Due date",
-                            date: due,
-                            why: "it passed more than two months ago; if the baby is born, give the date of birth instead",
-                        });
-                    }
+                    // The same range the case header describes, so an accepted due date is never one
+                    // the header then leaves blank.
+                    crate::age::check_due_date(due, today).map_err(ValidationError::DueDate)?;
                 }
                 if let Some(infant) = &c.infant {
                     optional("Infant's name", &infant.name, MAX_NAME_LEN)?;
@@ -704,7 +693,10 @@ mod tests {
         let ok = |c: CaseOpened| EventBody::CaseOpened(c).validate(today);
         assert!(ok(base.clone()).is_ok());
         assert!(ok(CaseOpened { due_date: Some(d("2027-03-01")), ..base.clone() }).is_ok());
-        assert!(ok(CaseOpened { due_date: Some(d("2028-03-01")), ..base.clone() }).is_err());
+        assert_eq!(
+            ok(CaseOpened { due_date: Some(d("2028-03-01")), ..base.clone() }).unwrap_err().to_string(),
+            "the due date 2028-03-01 is more than 40 weeks after 2026-11-24; check the due date"
+        );
         assert!(ok(CaseOpened { due_date: Some(d("2026-08-01")), ..base.clone() }).is_err());
         let infant = Infant { name: None, date_of_birth: d("2026-10-01") };
         assert!(ok(CaseOpened { infant: Some(infant.clone()), ..base.clone() }).is_ok());

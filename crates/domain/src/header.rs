@@ -4,7 +4,7 @@
 //! latest outcome measures, and each measure's change from baseline. Also the labelled
 //! vocabularies a form offers, so every label a clinician reads comes from one place.
 
-use crate::age::{age, corrected_age, pregnancy_weeks};
+use crate::age::{age, corrected_age, pregnancy_weeks, AgeError};
 use crate::fold::CaseState;
 use crate::record::*;
 use crate::vocab::*;
@@ -21,10 +21,15 @@ pub struct PersonLine {
     pub role: String,
     /// "7 weeks 2 days"; none when no date of birth is known.
     pub age: Option<String>,
-    /// For a premature baby under two: "3 weeks" or "due date not yet reached (2 weeks to go)".
+    /// For a premature baby still young enough to be corrected for, with the rule that applies:
+    /// "3 weeks (born at 34+0 weeks, so corrected until 1 year old)", or "due date not yet reached,
+    /// 2 weeks to go (born at 28+0 weeks, so corrected until 2 years old)".
     pub corrected_age: Option<String>,
     /// Shown 3-3-4.
     pub nhs_number: Option<String>,
+    /// Shown beside the NHS number when it is a test or placeholder number, not a real patient's:
+    /// "test number, not a real patient: …; check the number on the referral".
+    pub nhs_number_warning: Option<String>,
     /// "Interpreter needed (Polish)", or the language alone.
     pub language: Option<String>,
     pub in_conflict: bool,
@@ -84,6 +89,7 @@ impl CaseHeader {
                     age: None,
                     corrected_age: None,
                     nhs_number: None,
+                    nhs_number_warning: None,
                     language: None,
                     in_conflict: false,
                 });
@@ -98,13 +104,23 @@ impl CaseHeader {
                     age: age(infant.date_of_birth, today).ok().map(|a| a.label()),
                     corrected_age: None,
                     nhs_number: None,
+                    nhs_number_warning: None,
                     language: None,
                     in_conflict: false,
                 });
             }
         }
         let pregnancy = state.details.as_ref().and_then(|d| d.due_date).and_then(|due| {
-            pregnancy_weeks(due, today).ok().map(|p| format!("{} (due {})", p.label(), due.format("%-d %B %Y")))
+            let on = due.format("%-d %B %Y");
+            match pregnancy_weeks(due, today) {
+                Ok(p) => Some(format!("{} (due {on})", p.label())),
+                // A case stays open after its due date; rather than the pregnancy vanishing from the
+                // header, it says what to record.
+                Err(AgeError::DueDateLongPassed { .. }) => {
+                    Some(format!("Due {on}, more than 4 weeks ago: record the baby's date of birth once known"))
+                }
+                Err(_) => None,
+            }
         });
         let referral = record.referral.as_ref();
         let first_contact = referral.and_then(|r| {
@@ -140,7 +156,10 @@ fn person_line(p: &PersonState, today: NaiveDate) -> PersonLine {
     let c = &p.current;
     let age_now = c.date_of_birth.and_then(|dob| age(dob, today).ok());
     let corrected = match (c.date_of_birth, c.gestation_at_birth) {
-        (Some(dob), Some(g)) => corrected_age(dob, g, today).ok().flatten().map(|a| a.label()),
+        (Some(dob), Some(g)) => corrected_age(dob, g, today).ok().flatten().map(|a| match g.correction_rule() {
+            Some(rule) => format!("{} ({rule})", a.label()),
+            None => a.label(),
+        }),
         _ => None,
     };
     let language = match (&c.language, c.interpreter_needed) {
@@ -167,6 +186,7 @@ fn person_line(p: &PersonState, today: NaiveDate) -> PersonLine {
         age: age_now.map(|a| a.label()),
         corrected_age: corrected,
         nhs_number: c.nhs_number.as_ref().map(|n| n.to_string()),
+        nhs_number_warning: c.nhs_number.as_ref().and_then(|n| n.warning()).map(String::from),
         language: language.or(contact),
         in_conflict: p.in_conflict,
     }
@@ -213,6 +233,17 @@ pub struct Vocabulary {
     pub time_points: Vec<Choice>,
     /// The session record headings for each kind of contact.
     pub session_templates: Vec<crate::session_record::SessionTemplate>,
+    /// The due dates a form may offer, counted from today: the range opening a case accepts.
+    pub due_dates: DueDateRange,
+}
+
+/// How far ahead, and how long ago, a due date can be, in days from today; the same range opening
+/// a case checks, so a date picker offers no date the case would then refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DueDateRange {
+    pub most_days_ahead: u32,
+    pub most_days_passed: u32,
 }
 
 fn id_of<T: Serialize>(value: &T) -> String {
@@ -259,5 +290,9 @@ pub fn vocabulary() -> Vocabulary {
         measures: choices(&MeasureKind::ALL, MeasureKind::label),
         time_points: choices(&TimePoint::ALL, TimePoint::label),
         session_templates: crate::session_record::session_templates(),
+        due_dates: DueDateRange {
+            most_days_ahead: crate::age::DUE_DATE_MOST_DAYS_AHEAD,
+            most_days_passed: crate::age::DUE_DATE_MOST_DAYS_PASSED,
+        },
     }
 }

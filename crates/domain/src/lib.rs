@@ -38,15 +38,18 @@ pub use admission::{check_times, Claim, ClaimKind, Refusal, EARLIEST_DATE};
 pub use clock::{ClockError, Hlc, HybridClock, DEFAULT_MAX_DRIFT_MS};
 pub use event::*;
 pub use fold::*;
-pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
+pub use header::{vocabulary, AlertLine, CaseHeader, Choice, DueDateRange, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
 pub use taken_on::{ReferralTakenOn, TakenOn};
 pub use risk_to_review::{RiskAnswer, RiskToReview};
 pub use printable::printable;
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};
-pub use age::{age, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy};
-pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use age::{
+    age, check_due_date, corrected_age, pregnancy_weeks, Age, AgeError, AgeParts, CorrectedAge, Gestation, Pregnancy,
+    DUE_DATE_MOST_DAYS_AHEAD, DUE_DATE_MOST_DAYS_PASSED,
+};
+pub use nhs_number::{CheckedNhsNumber, NhsNumber, NhsNumberError};
 pub use profile::{
     check_eligibility, AgeLimit, CrisisRoute, Eligibility, EligibilityResult, ProfileError, ReferralFacts, ResidenceRule,
     ServiceProfile,

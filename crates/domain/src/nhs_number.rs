@@ -4,6 +4,12 @@
 //! check catches every single mistyped digit and every swap of two neighbouring digits, which are
 //! the mistakes people make copying a number off a referral letter. A number is shown 3-3-4
 //! ("943 476 5919"), as on NHS letters and cards, and stored as the plain ten digits.
+//!
+//! Some numbers pass the check but never belong to a patient: the 999 range is kept for testing,
+//! and a digit repeated ten times (every one of which happens to pass) is what people type when
+//! the real number is not to hand. These are accepted, because refusing them would stop a
+//! clinician recording a family, but they carry a warning wherever the number is shown, so a
+//! record is never matched or sent on under a number that is not the patient's.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -18,6 +24,24 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, TS)]
 #[ts(export, type = "string")]
 pub struct NhsNumber(String);
+
+/// Shown next to a number in the 999 range.
+pub const TEST_RANGE_WARNING: &str =
+    "test number, not a real patient: NHS numbers starting 999 are kept for testing; check the number on the referral";
+/// Shown next to a number made of one digit repeated.
+pub const REPEATED_DIGIT_WARNING: &str =
+    "placeholder number, not a real patient: the same digit ten times is never issued; check the number on the referral";
+
+/// A number as the person typing it sees it once it has passed the check: shown 3-3-4, with the
+/// warning to show beside it, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CheckedNhsNumber {
+    /// "943 476 5919".
+    pub shown: String,
+    /// See [`NhsNumber::warning`].
+    pub warning: Option<String>,
+}
 
 /// Why some text is not an NHS number. Each message is a sentence the person typing can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -75,6 +99,24 @@ impl NhsNumber {
     /// The plain ten digits, as stored and as sent to other NHS systems.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Why this valid number is still not a real patient's, to show beside it wherever it appears:
+    /// it is in the 999 test range, or it is one digit repeated. `None` for an ordinary number.
+    pub fn warning(&self) -> Option<&'static str> {
+        let first = self.0.as_bytes()[0];
+        if self.0.bytes().all(|b| b == first) {
+            Some(REPEATED_DIGIT_WARNING)
+        } else if self.0.starts_with("999") {
+            Some(TEST_RANGE_WARNING)
+        } else {
+            None
+        }
+    }
+
+    /// What the person typing sees: the number 3-3-4 and its warning, if any.
+    pub fn checked(&self) -> CheckedNhsNumber {
+        CheckedNhsNumber { shown: self.to_string(), warning: self.warning().map(String::from) }
     }
 }
 

@@ -1,6 +1,9 @@
 //! Ages, corrected ages and weeks of pregnancy: worked examples a clinician can check by hand.
 
-use casebook_domain::{age, corrected_age, pregnancy_weeks, AgeError, AgeParts, CorrectedAge, Gestation};
+use casebook_domain::{
+    age, check_due_date, corrected_age, pregnancy_weeks, AgeError, AgeParts, CaseOpened, CorrectedAge, EventBody, Gestation,
+    DUE_DATE_MOST_DAYS_AHEAD, DUE_DATE_MOST_DAYS_PASSED,
+};
 use chrono::NaiveDate;
 
 fn d(s: &str) -> NaiveDate {
@@ -86,23 +89,67 @@ fn before_the_due_date_the_corrected_age_says_how_long_to_go() {
     // 8 weeks old, born 10 weeks early: 2 weeks to the due date.
     let c = corrected_age(dob, born_at_30, d("2025-03-03")).unwrap().unwrap();
     assert_eq!(c, CorrectedAge::BeforeDueDate { due_date: d("2025-03-17"), days_to_go: 14 });
-    assert_eq!(c.label(), "due date not yet reached (2 weeks to go)");
+    assert_eq!(c.label(), "due date not yet reached, 2 weeks to go");
     let c = corrected_age(dob, Gestation::at_birth(30, 2).unwrap(), d("2025-03-03")).unwrap().unwrap();
-    assert_eq!(c.label(), "due date not yet reached (1 week 5 days to go)");
+    assert_eq!(c.label(), "due date not yet reached, 1 week 5 days to go");
+    // Born at 23+0 (17 weeks early), seen at 4 weeks old: still 13 weeks to the due date.
+    let c = corrected_age(dob, Gestation::at_birth(23, 0).unwrap(), d("2025-02-03")).unwrap().unwrap();
+    assert_eq!(c, CorrectedAge::BeforeDueDate { due_date: d("2025-05-05"), days_to_go: 91 });
     // On the due date itself the corrected age is zero.
     assert_eq!(corrected_age(dob, born_at_30, d("2025-03-17")).unwrap().unwrap().label(), "0 days");
 }
 
 #[test]
-fn corrected_age_runs_until_two_years_then_stops() {
+fn born_before_32_weeks_corrected_age_runs_until_two_years_then_stops() {
     let born_at_28 = Gestation::at_birth(28, 0).unwrap();
-    // 23 months old, 12 weeks early: the due date was 9 April 2023, so 20 months and 11 days.
+    assert_eq!(born_at_28.correct_until_months(), Some(24));
+    assert_eq!(born_at_28.correction_rule().as_deref(), Some("born at 28+0 weeks, so corrected until 2 years old"));
+    // 18 months old (15 January 2023 to 15 July 2024), 12 weeks early: the due date was 9 April
+    // 2023, so 15 months and 6 days.
+    let c = corrected_age(d("2023-01-15"), born_at_28, d("2024-07-15")).unwrap().unwrap();
+    assert_eq!(c.label(), "15 months");
+    // 23 months old: the due date was 9 April 2023, so 20 months and 11 days.
     let c = corrected_age(d("2023-01-15"), born_at_28, d("2024-12-20")).unwrap().unwrap();
     assert_eq!(c.label(), "20 months 1 week");
-    // 25 months old: no corrected age any more.
-    assert_eq!(corrected_age(d("2023-01-15"), born_at_28, d("2025-02-20")).unwrap(), None);
-    // Exactly 2 years: none either.
+    // The day before 2 years old: still corrected.
+    assert!(corrected_age(d("2023-01-15"), born_at_28, d("2025-01-14")).unwrap().is_some());
+    // Exactly 2 years (24 months): no corrected age any more.
     assert_eq!(corrected_age(d("2023-01-15"), born_at_28, d("2025-01-15")).unwrap(), None);
+    assert_eq!(corrected_age(d("2023-01-15"), born_at_28, d("2025-02-20")).unwrap(), None);
+}
+
+#[test]
+fn born_at_32_to_36_weeks_corrected_age_runs_until_one_year_then_stops() {
+    let born_at_34 = Gestation::at_birth(34, 0).unwrap();
+    assert_eq!(born_at_34.correct_until_months(), Some(12));
+    assert_eq!(born_at_34.correction_rule().as_deref(), Some("born at 34+0 weeks, so corrected until 1 year old"));
+    // 11 months old (10 June 2024 to 10 May 2025), 6 weeks early: the due date was 22 July 2024,
+    // so 9 months and 18 days.
+    let c = corrected_age(d("2024-06-10"), born_at_34, d("2025-05-10")).unwrap().unwrap();
+    assert_eq!(c.label(), "9 months 2 weeks");
+    // The day before the first birthday: still corrected.
+    assert!(corrected_age(d("2024-06-10"), born_at_34, d("2025-06-09")).unwrap().is_some());
+    // 12 months old: the chart is plotted by the calendar age from here.
+    assert_eq!(corrected_age(d("2024-06-10"), born_at_34, d("2025-06-10")).unwrap(), None);
+    assert_eq!(corrected_age(d("2024-06-10"), born_at_34, d("2025-12-10")).unwrap(), None);
+}
+
+#[test]
+fn the_32_week_boundary_decides_one_year_or_two() {
+    // 31+6 is before 32+0: corrected until two years. 32+0 is not: until one year.
+    let born_31_6 = Gestation::at_birth(31, 6).unwrap();
+    let born_32_0 = Gestation::at_birth(32, 0).unwrap();
+    assert_eq!(born_31_6.correct_until_months(), Some(24));
+    assert_eq!(born_32_0.correct_until_months(), Some(12));
+    assert_eq!(born_31_6.correction_rule().as_deref(), Some("born at 31+6 weeks, so corrected until 2 years old"));
+    // At 15 months old one is corrected and the other is not.
+    let (dob, today) = (d("2024-01-10"), d("2025-04-10"));
+    assert!(corrected_age(dob, born_31_6, today).unwrap().is_some());
+    assert_eq!(corrected_age(dob, born_32_0, today).unwrap(), None);
+    // 36+6 is still premature (until one year); 37+0 is term.
+    assert_eq!(Gestation::at_birth(36, 6).unwrap().correct_until_months(), Some(12));
+    assert_eq!(Gestation::at_birth(37, 0).unwrap().correct_until_months(), None);
+    assert_eq!(Gestation::at_birth(37, 0).unwrap().correction_rule(), None);
 }
 
 #[test]
@@ -110,6 +157,8 @@ fn term_babies_have_no_corrected_age() {
     for (w, days) in [(37, 0), (39, 4), (40, 0), (42, 1)] {
         let g = Gestation::at_birth(w, days).unwrap();
         assert!(!g.is_preterm());
+        // Never: not on the day of birth, not at 12 weeks.
+        assert_eq!(corrected_age(d("2025-01-06"), g, d("2025-01-06")).unwrap(), None);
         assert_eq!(corrected_age(d("2025-01-06"), g, d("2025-03-31")).unwrap(), None);
     }
     // 36+6 is premature: 3 weeks 1 day early.
@@ -157,6 +206,57 @@ fn implausible_due_dates_are_refused() {
     assert!(pregnancy_weeks(today - chrono::Days::new(28), today).is_ok());
     let err = pregnancy_weeks(today - chrono::Days::new(29), today).unwrap_err();
     assert!(err.to_string().contains("if the baby has been born, record the date of birth instead"), "{err}");
+}
+
+/// Opening a case with a due date `offset` days from `today`.
+fn open_with_due_date(today: NaiveDate, offset: i64) -> (NaiveDate, Result<(), casebook_domain::ValidationError>) {
+    let due = today + chrono::TimeDelta::days(offset);
+    let body = EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Due".into(), parent: None, due_date: Some(due), infant: None });
+    (due, body.validate(today))
+}
+
+#[test]
+fn every_due_date_accepted_when_a_case_is_opened_is_one_the_header_can_describe() {
+    // Every offset from well before to well after the accepted range, on ordinary days, a leap day
+    // and the turn of a year.
+    for today in ["2025-12-07", "2024-02-29", "2026-12-31", "2027-06-15"].map(d) {
+        for offset in -400..=400 {
+            let (due, opened) = open_with_due_date(today, offset);
+            let described = pregnancy_weeks(due, today);
+            match &opened {
+                Ok(()) => {
+                    let p = described.unwrap_or_else(|e| panic!("due {due} accepted on {today} but the header says: {e}"));
+                    assert_eq!(i64::from(p.days_to_due), offset);
+                    assert!(p.gestation.weeks <= 44, "due {due} on {today}: {}", p.label());
+                }
+                Err(e) => {
+                    assert!(described.is_err(), "due {due} refused on {today} though the header could describe it");
+                    let why = e.to_string();
+                    assert!(why.starts_with("the due date ") && why.contains("; "), "not a sentence to act on: {why}");
+                }
+            }
+            let in_range = (-i64::from(DUE_DATE_MOST_DAYS_PASSED)..=i64::from(DUE_DATE_MOST_DAYS_AHEAD)).contains(&offset);
+            assert_eq!(opened.is_ok(), in_range, "due {due} on {today}");
+            assert_eq!(check_due_date(due, today).is_ok(), in_range);
+        }
+    }
+}
+
+#[test]
+fn a_due_date_refused_at_opening_says_why() {
+    let today = d("2025-12-07");
+    let (_, ahead) = open_with_due_date(today, 281);
+    assert_eq!(ahead.unwrap_err().to_string(), "the due date 2026-09-14 is more than 40 weeks after 2025-12-07; check the due date");
+    let (_, passed) = open_with_due_date(today, -29);
+    assert_eq!(
+        passed.unwrap_err().to_string(),
+        "the due date 2025-11-08 was more than 4 weeks before 2025-12-07; if the baby has been born, record the date of birth instead"
+    );
+    // The edges themselves are accepted: 0+0 weeks and 44+0 weeks.
+    assert_eq!(pregnancy_weeks(today + chrono::Days::new(280), today).unwrap().gestation, Gestation { weeks: 0, days: 0 });
+    assert!(open_with_due_date(today, 280).1.is_ok());
+    assert_eq!(pregnancy_weeks(today - chrono::Days::new(28), today).unwrap().gestation, Gestation { weeks: 44, days: 0 });
+    assert!(open_with_due_date(today, -28).1.is_ok());
 }
 
 #[test]

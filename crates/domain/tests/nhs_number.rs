@@ -1,8 +1,8 @@
 //! NHS numbers: the documented test examples, synthetic numbers from the 999 range, and every way
 //! a number can be wrong. No number here belongs to a patient.
 
-use casebook_domain::nhs_number::check_digit;
-use casebook_domain::{NhsNumber, NhsNumberError};
+use casebook_domain::nhs_number::{check_digit, REPEATED_DIGIT_WARNING, TEST_RANGE_WARNING};
+use casebook_domain::{CheckedNhsNumber, NhsNumber, NhsNumberError};
 use proptest::prelude::*;
 
 #[test]
@@ -70,6 +70,42 @@ fn json_is_the_plain_ten_digits_and_is_checked_on_the_way_in() {
     let err = serde_json::from_str::<NhsNumber>("\"9434765918\"").unwrap_err();
     assert!(err.to_string().contains("the last digit does not match"), "{err}");
     assert!(serde_json::from_str::<NhsNumber>("9434765919").is_err(), "a JSON number is not accepted");
+}
+
+#[test]
+fn every_number_of_one_repeated_digit_passes_the_check_but_is_flagged() {
+    // The weights 10 to 2 add up to 54, and 54 × d ≡ −d (mod 11), so the check digit of nine d's is
+    // d itself: all ten such numbers are valid, which is why the check alone cannot catch them.
+    for digit in 0..=9u8 {
+        let text: String = std::iter::repeat_n(char::from(b'0' + digit), 10).collect();
+        let n = NhsNumber::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(n.warning(), Some(REPEATED_DIGIT_WARNING), "{text}");
+        assert_eq!(n.checked().warning.as_deref(), Some(REPEATED_DIGIT_WARNING));
+    }
+    assert!(REPEATED_DIGIT_WARNING.contains("not a real patient"));
+}
+
+#[test]
+fn numbers_in_the_999_test_range_are_flagged() {
+    for text in ["999 000 0018", "999 000 0026", "999 000 0050", "999 123 4578", "999 876 5439"] {
+        let n = NhsNumber::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(n.warning(), Some(TEST_RANGE_WARNING), "{text}");
+    }
+    assert!(TEST_RANGE_WARNING.starts_with("test number, not a real patient"));
+    // 9999999999 is both; it is called a placeholder.
+    assert_eq!(NhsNumber::parse("9999999999").unwrap().warning(), Some(REPEATED_DIGIT_WARNING));
+}
+
+#[test]
+fn an_ordinary_valid_number_has_no_warning() {
+    // 998 999 9996 is just below the test range; 111 111 1112 would be a repeat but for one digit
+    // (and fails the check, so is not a number at all).
+    for text in ["943 476 5919", "900 000 0009", "401 023 2137", "998 999 9996"] {
+        assert_eq!(NhsNumber::parse(text).unwrap().warning(), None, "{text}");
+    }
+    assert!(NhsNumber::parse("111 111 1112").is_err());
+    let n = NhsNumber::parse("943 476 5919").unwrap();
+    assert_eq!(n.checked(), CheckedNhsNumber { shown: "943 476 5919".into(), warning: None });
 }
 
 fn nine_digits() -> impl Strategy<Value = [u8; 9]> {

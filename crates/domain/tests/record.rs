@@ -392,12 +392,74 @@ fn a_missed_deadline_a_premature_baby_and_a_lone_worker_alert() {
     assert!(fc.overdue, "due 23 Nov, nobody has made contact by 24 Nov");
     let baby = h.people.iter().find(|p| p.role == "Baby").unwrap();
     assert_eq!(baby.age.as_deref(), Some("3 months"));
-    assert_eq!(baby.corrected_age.as_deref(), Some("4 weeks"), "born at 30 weeks: ten weeks early");
+    assert_eq!(
+        baby.corrected_age.as_deref(),
+        Some("4 weeks (born at 30+0 weeks, so corrected until 2 years old)"),
+        "born at 30 weeks: ten weeks early"
+    );
     let parent = h.people.iter().find(|p| p.role == "Parent or carer").unwrap();
     assert_eq!(parent.nhs_number.as_deref(), Some("943 476 5919"));
+    assert_eq!(parent.nhs_number_warning, None, "an ordinary number has no warning");
     assert_eq!(parent.language.as_deref(), Some("Interpreter needed (Polish)"));
     assert_eq!(h.alerts[0].kind, "Lone-worker risk", "lone-worker alerts come first");
     assert_eq!(h.alerts.len(), 2);
+}
+
+#[test]
+fn the_header_says_which_correction_applies_and_warns_of_a_test_nhs_number() {
+    let case = Uuid::now_v7();
+    let mut a = Laptop::new("clin.one");
+    let baby = |nhs: &str| PersonRecorded {
+        person_id: Uuid::nil(),
+        role: PersonRole::Infant,
+        name: "Baby Testfamily".into(),
+        date_of_birth: Some(d("2025-12-24")),
+        nhs_number: Some(nhs.parse().unwrap()),
+        pronouns: None,
+        language: None,
+        interpreter_needed: false,
+        gestation_at_birth: Some(Gestation::at_birth(34, 0).unwrap()),
+        professional: None,
+        based_on: vec![],
+    };
+    let events = vec![
+        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Rules".into(), parent: None, due_date: None, infant: None })),
+        a.write(case, 1, EventBody::PersonRecorded(baby("999 000 0018"))),
+    ];
+    let state = fold(case, &events);
+    // 11 months old, born 6 weeks early: corrected, until the first birthday.
+    let h = CaseHeader::of(&state, d(TODAY));
+    let line = &h.people[0];
+    assert_eq!(line.age.as_deref(), Some("11 months"));
+    assert_eq!(line.corrected_age.as_deref(), Some("9 months 2 weeks (born at 34+0 weeks, so corrected until 1 year old)"));
+    assert_eq!(line.nhs_number.as_deref(), Some("999 000 0018"));
+    assert_eq!(line.nhs_number_warning.as_deref(), Some(nhs_number::TEST_RANGE_WARNING));
+    assert!(line.nhs_number_warning.as_deref().unwrap().starts_with("test number, not a real patient"));
+    // A year old: no corrected age, and the header shows only the calendar age.
+    let h = CaseHeader::of(&state, d("2026-12-24"));
+    assert_eq!(h.people[0].age.as_deref(), Some("12 months"));
+    assert_eq!(h.people[0].corrected_age, None);
+    // One digit repeated is a placeholder, and says so.
+    let events = vec![events[0].clone(), a.write(case, 2, EventBody::PersonRecorded(baby("1111111111")))];
+    let h = CaseHeader::of(&fold(case, &events), d(TODAY));
+    assert_eq!(h.people[0].nhs_number_warning.as_deref(), Some(nhs_number::REPEATED_DIGIT_WARNING));
+}
+
+#[test]
+fn a_due_date_long_passed_still_shows_and_says_what_to_record() {
+    let case = Uuid::now_v7();
+    let mut a = Laptop::new("clin.one");
+    let opened = a.write(
+        case,
+        0,
+        EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Late".into(), parent: None, due_date: Some(d("2026-12-01")), infant: None }),
+    );
+    let state = fold(case, &[opened]);
+    assert_eq!(CaseHeader::of(&state, d("2026-12-29")).pregnancy.as_deref(), Some("44 weeks pregnant (due 1 December 2026)"));
+    assert_eq!(
+        CaseHeader::of(&state, d("2026-12-30")).pregnancy.as_deref(),
+        Some("Due 1 December 2026, more than 4 weeks ago: record the baby's date of birth once known")
+    );
 }
 
 #[test]

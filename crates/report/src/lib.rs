@@ -165,7 +165,10 @@ fn summary(state: &CaseState, today: NaiveDate) -> Vec<(String, String)> {
             parts.push(format!("corrected age {corrected}"));
         }
         if let Some(nhs) = &p.nhs_number {
-            parts.push(format!("NHS number {nhs}"));
+            parts.push(match &p.nhs_number_warning {
+                Some(warning) => format!("NHS number {nhs} ({warning})"),
+                None => format!("NHS number {nhs}"),
+            });
         }
         if let Some(language) = &p.language {
             parts.push(language.clone());
@@ -405,7 +408,10 @@ fn person_lines(p: &casebook_domain::PersonRecorded) -> String {
         lines.push(format!("Date of birth: {}", date(dob)));
     }
     if let Some(nhs) = &p.nhs_number {
-        lines.push(format!("NHS number: {nhs}"));
+        lines.push(match nhs.warning() {
+            Some(warning) => format!("NHS number: {nhs} ({warning})"),
+            None => format!("NHS number: {nhs}"),
+        });
     }
     if let Some(pronouns) = &p.pronouns {
         lines.push(format!("Pronouns: {pronouns}"));
@@ -828,6 +834,25 @@ pub fn mentions(state: &CaseState, person_name: &str) -> bool {
     in_people || in_details || in_fields
 }
 
+/// Each NHS number in a case's entries that is a test or placeholder number, once, with its
+/// warning: a machine reading the JSON is told as plainly as a person reading the PDF that it is
+/// not a real patient's.
+fn nhs_number_warnings(events: &[Event]) -> Vec<serde_json::Value> {
+    let mut warned: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for e in events {
+        let casebook_domain::EventBody::PersonRecorded(p) = &e.body else { continue };
+        let Some(nhs) = &p.nhs_number else { continue };
+        if let Some(warning) = nhs.warning() {
+            if !warned.contains(&nhs.as_str()) {
+                warned.push(nhs.as_str());
+                out.push(json!({ "nhs_number": nhs.as_str(), "person": p.name, "warning": warning }));
+            }
+        }
+    }
+    out
+}
+
 /// Everything this laptop holds about one person: for each case given (the caller passes the
 /// cases that mention them, see [`mentions`]), the folded record and every event, as JSON a
 /// machine can read back, and a readable document with each case's summary and chronology.
@@ -844,6 +869,7 @@ pub fn subject_access(
                 "case_id": state.case_id,
                 "state": state,
                 "events": events,
+                "nhs_number_warnings": nhs_number_warnings(events),
             })
         })
         .collect();

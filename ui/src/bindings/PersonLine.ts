@@ -10,13 +10,20 @@ role: string,
  */
 age: string | null, 
 /**
- * For a premature baby under two: "3 weeks" or "due date not yet reached (2 weeks to go)".
+ * For a premature baby still young enough to be corrected for, with the rule that applies:
+ * "3 weeks (born at 34+0 weeks, so corrected until 1 year old)", or "due date not yet reached,
+ * 2 weeks to go (born at 28+0 weeks, so corrected until 2 years old)".
  */
 corrected_age: string | null, 
 /**
  * Shown 3-3-4.
  */
 nhs_number: string | null, 
+/**
+ * Shown beside the NHS number when it is a test or placeholder number, not a real patient's:
+ * "test number, not a real patient: …; check the number on the referral".
+ */
+nhs_number_warning: string | null, 
 /**
  * "Interpreter needed (Polish)", or the language alone.
  */

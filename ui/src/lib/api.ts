@@ -42,6 +42,7 @@ import type { ServiceProfile } from "../bindings/ServiceProfile";
 import type { TaskKind } from "../bindings/TaskKind";
 import type { TodayView } from "../bindings/TodayView";
 import type { Vocabulary } from "../bindings/Vocabulary";
+import type { CheckedNhsNumber } from "../bindings/CheckedNhsNumber";
 
 /** Commands answer errors with one plain sentence; show it as it is. */
 export function message(err: unknown): string {
@@ -113,7 +114,7 @@ export const api = {
   discharge: (case_id: string, on: string, reason: DischargeReason, summary: string) =>
     invoke<void>("discharge", { case_id, on, reason, summary }),
   todayView: () => invoke<TodayView>("today_view"),
-  checkNhsNumber: (text: string) => invoke<string>("check_nhs_number", { text }),
+  checkNhsNumber: (text: string) => invoke<CheckedNhsNumber>("check_nhs_number", { text }),
   saveFormDraft: (form: string, body: string) => invoke<void>("save_form_draft", { form, body }),
   formDraft: (form: string) => invoke<FormDraft | null>("form_draft", { form }),
   discardFormDraft: (form: string) => invoke<void>("discard_form_draft", { form }),

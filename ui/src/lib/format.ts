@@ -63,6 +63,14 @@ export function today(): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+/** The day `days` after `iso` ("2026-11-21"), or before it when negative, as "2026-12-01". */
+export function addDays(iso: string, days: number): string {
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  const date = new Date(y, m - 1, d + days);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 /** "2026-11-21" as "Saturday 21 November 2026": never ambiguous about day and month. */
 export function longDay(iso: string): string {
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
