@@ -901,7 +901,7 @@ step("record: the item 10 answer stays flagged on the case, the caseload and Tod
   assert.match(prompt, /EPDS item 10 scored 3/);
   await (await button("Caseload")).click();
   const flag = await session.waitForElement(`//li[.//button[normalize-space()=${JSON.stringify(REFERRAL_FAMILY)}]]//*[@data-testid='caseload-risk-to-review']`);
-  assert.match(await flag.text(), /Risk to review\s+Since /);
+  assert.match(await flag.text(), /Risk to review\s*Since /);
   await screenshot("caseload-risk-to-review");
   await (await button("Today")).click();
   const risk = await (await session.waitForElement("[data-testid=today-risk]")).text();
