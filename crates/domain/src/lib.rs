@@ -9,6 +9,8 @@
 //! - [`header`]: what the top of a case says at a glance (ages, risk, deadline, alerts), and form vocabularies.
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
+//! - [`retention`]: how long a case's record is kept under the Records Management Code of Practice
+//!   (2021), and which rule says so. Nothing is ever deleted because of it.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
@@ -24,6 +26,7 @@ pub mod nhs_number;
 pub mod printable;
 pub mod profile;
 pub mod record;
+pub mod retention;
 pub mod session_record;
 pub mod strength;
 #[cfg(any(test, feature = "testing"))]
@@ -36,6 +39,7 @@ pub use event::*;
 pub use fold::*;
 pub use header::{vocabulary, AlertLine, CaseHeader, Choice, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
+pub use retention::{retention, Retention, RetentionRule, RuleApplied};
 pub use printable::printable;
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};
