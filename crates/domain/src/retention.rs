@@ -270,7 +270,7 @@ pub fn retention(state: &CaseState) -> Retention {
         rules.push(RuleApplied {
             rule: RetentionRule::MentalHealth,
             until,
-            short: format!("mental health record: {MENTAL_HEALTH_YEARS} years after {}", last.what.trim_start_matches("the ")),
+            short: format!("mental health record: {MENTAL_HEALTH_YEARS} years after {}", last.what),
             sentence: format!(
                 "Parent's mental health record: {MENTAL_HEALTH_YEARS} years after {} ({}), {}.",
                 last.what,

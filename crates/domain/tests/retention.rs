@@ -152,7 +152,7 @@ fn the_mental_health_rule_counts_from_the_latest_of_contact_discharge_and_entry(
         "Parent's mental health record: 20 years after the last contact (25 November 2026), 25 November 2046."
     );
     case.discharged("2026-11-25");
-    assert_eq!(rule(&case.retention(), RetentionRule::MentalHealth).short, "mental health record: 20 years after discharge");
+    assert_eq!(rule(&case.retention(), RetentionRule::MentalHealth).short, "mental health record: 20 years after the discharge");
 }
 
 #[test]
@@ -214,7 +214,7 @@ fn the_longest_rule_wins() {
     assert_eq!(r.winner().unwrap().rule, RetentionRule::MentalHealth);
     assert_eq!(r.keep_until, Some(d("2046-11-24")));
     assert_eq!(r.rules.iter().filter(|x| x.won).count(), 1);
-    assert_eq!(r.summary, "Keep until 24 November 2046 (mental health record: 20 years after discharge)");
+    assert_eq!(r.summary, "Keep until 24 November 2046 (mental health record: 20 years after the discharge)");
 }
 
 #[test]
