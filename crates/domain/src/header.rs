@@ -7,6 +7,7 @@
 use crate::age::{age, corrected_age, pregnancy_weeks, AgeError};
 use crate::fold::CaseState;
 use crate::record::*;
+use crate::retention::{retention, Retention};
 use crate::vocab::*;
 use casebook_measures::{MeasureKind, RiskFlag, TimePoint};
 use chrono::NaiveDate;
@@ -74,6 +75,8 @@ pub struct CaseHeader {
     /// Each measure's change from baseline to discharge (or the latest score since), shown on the
     /// discharge form and once the case is discharged; see [`OutcomeChange`].
     pub outcome_changes: Vec<OutcomeChange>,
+    /// How long the record is kept and the rules behind it (never a reason to delete it).
+    pub retention: Retention,
 }
 
 impl CaseHeader {
@@ -148,6 +151,7 @@ impl CaseHeader {
             risk_to_review: record.risk_to_review(),
             discharged_on: record.discharge.as_ref().map(|d| d.details.on),
             outcome_changes: record.outcome_changes(),
+            retention: retention(state),
         }
     }
 }

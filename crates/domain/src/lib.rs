@@ -9,6 +9,8 @@
 //! - [`header`]: what the top of a case says at a glance (ages, risk, deadline, alerts), and form vocabularies.
 //! - [`nhs_number`]: NHS numbers, checked with the Modulus 11 check digit and shown 3-3-4.
 //! - [`profile`]: service profiles (each team's rules as data) and the referral eligibility check.
+//! - [`retention`]: how long a case's record is kept under the Records Management Code of Practice
+//!   (2021), and which rule says so. Nothing is ever deleted because of it.
 //! - [`risk_to_review`]: a risk item answered above zero stays flagged until a risk review follows it.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
@@ -26,6 +28,7 @@ pub mod nhs_number;
 pub mod printable;
 pub mod profile;
 pub mod record;
+pub mod retention;
 pub mod risk_to_review;
 pub mod session_record;
 pub mod strength;
@@ -42,6 +45,7 @@ pub use header::{vocabulary, AlertLine, CaseHeader, Choice, DueDateRange, FirstC
 pub use record::*;
 pub use taken_on::{ReferralTakenOn, TakenOn};
 pub use risk_to_review::{RiskAnswer, RiskToReview};
+pub use retention::{retention, Retention, RetentionRule, RuleApplied};
 pub use printable::printable;
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};
 pub use session_record::{render_session_template, session_template, session_templates, SessionHeading, SessionTemplate};

@@ -867,6 +867,7 @@ pub fn subject_access(
         .map(|(state, events)| {
             json!({
                 "case_id": state.case_id,
+                "retention": casebook_domain::retention(state),
                 "state": state,
                 "events": events,
                 "nhs_number_warnings": nhs_number_warnings(events),
@@ -910,6 +911,8 @@ pub fn subject_access(
             state.case_id,
             events.len()
         )));
+        blocks.push(Block::Heading("How long this record is kept".into()));
+        blocks.push(Block::Paragraph(retention_text(state)));
         blocks.extend(case_blocks(state, today));
     }
     let doc = Document {
@@ -920,4 +923,20 @@ pub fn subject_access(
         blocks,
     };
     (value, doc)
+}
+
+/// Said with each case's retention date in a subject access export, for the person who asked.
+pub const RETENTION_NOTE: &str = "Records are kept for the periods set by the Records Management Code of \
+Practice (2021); where more than one applies, the longest is used. A record is not deleted automatically when \
+its date passes: a person at the Trust reviews it first.";
+
+/// The case's keep-until date, every rule that applies and why, in plain words.
+pub fn retention_text(state: &CaseState) -> String {
+    let r = casebook_domain::retention(state);
+    let mut lines = vec![format!("{}.", r.summary)];
+    lines.extend(r.rules.iter().map(|rule| rule.sentence.clone()));
+    lines.extend(r.provisional.clone());
+    lines.extend(r.unknown.clone());
+    lines.push(RETENTION_NOTE.to_string());
+    lines.join("\n")
 }

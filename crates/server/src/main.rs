@@ -76,6 +76,9 @@ enum Command {
     Device(DeviceCommand),
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Reports over every case the central store holds (read only: nothing is changed or deleted).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Copy the embedded store to FILE, encrypted, while it serves (for PostgreSQL use pg_dump).
     Backup {
         #[arg(long)]
@@ -175,6 +178,21 @@ enum AuditCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// List the cases whose keep-until date (Records Management Code of Practice 2021) has passed,
+    /// for a person to review. Never deletes anything: Casebook never deletes a record because of
+    /// its date.
+    Retention {
+        /// The day to check against (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Print JSON instead of lines of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -251,6 +269,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Device(DeviceCommand::List { json }) => command::device::list(storage.as_ref(), json).await?,
         Command::Device(DeviceCommand::Revoke { device_id }) => command::device::revoke(storage.as_ref(), &device_id).await?,
         Command::Audit(AuditCommand::Export { since, out }) => command::audit::export(storage.as_ref(), since.as_deref(), out.as_deref()).await?,
+        Command::Report(ReportCommand::Retention { as_of, json }) => {
+            command::report::retention_report(storage.as_ref(), as_of.as_deref(), json).await?
+        }
         Command::Backup { to, backup_key_file } => {
             let key_file = backup_key_file.or(config.backup_key_file.clone());
             command::backup::backup(storage.as_ref(), &settings, &to, key_file.as_deref()).await?

@@ -10,29 +10,6 @@ use common::*;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Runs `casebook-server` on the harness's database, as the OS user `it.tester`.
-fn cli(db: &Db, args: &[&str]) -> std::process::Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_casebook-server"));
-    match db {
-        Db::Sqlite(path, key) => cmd.arg("--data").arg(path.parent().unwrap()).env("CASEBOOK_SERVER_KEY", key.hex()),
-        Db::Postgres(url) => cmd.arg("--database-url").arg(url),
-    };
-    cmd.args(args)
-        .env_remove("CASEBOOK_DATABASE_URL")
-        .env_remove("LOGNAME")
-        .env("USER", "it.tester")
-        .env("CASEBOOK_NEW_PASSWORD", "fictional admin password")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn cli_ok(db: &Db, args: &[&str]) -> String {
-    let out = cli(db, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// `audit export` with `args`, to standard output, each line parsed.
 fn exported(db: &Db, args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["audit", "export"];

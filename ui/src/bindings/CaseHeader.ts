@@ -3,6 +3,7 @@ import type { AlertLine } from "./AlertLine";
 import type { FirstContact } from "./FirstContact";
 import type { OutcomeChange } from "./OutcomeChange";
 import type { PersonLine } from "./PersonLine";
+import type { Retention } from "./Retention";
 import type { RiskFlag } from "./RiskFlag";
 import type { RiskLevel } from "./RiskLevel";
 import type { RiskToReview } from "./RiskToReview";
@@ -24,4 +25,8 @@ risk_to_review: RiskToReview | null, discharged_on: string | null,
  * Each measure's change from baseline to discharge (or the latest score since), shown on the
  * discharge form and once the case is discharged; see [`OutcomeChange`].
  */
-outcome_changes: Array<OutcomeChange>, };
+outcome_changes: Array<OutcomeChange>, 
+/**
+ * How long the record is kept and the rules behind it (never a reason to delete it).
+ */
+retention: Retention, };

@@ -9,6 +9,7 @@ pub mod device;
 pub mod encrypt;
 pub mod init;
 pub mod rekey;
+pub mod report;
 pub mod restore;
 pub mod serve;
 pub mod team;

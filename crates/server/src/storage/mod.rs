@@ -368,7 +368,10 @@ pub trait Storage: Accounts + Send + Sync + 'static {
     /// The rightful clinician's entries, set aside on their laptop, are then sent again.
     async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<CaseSettled>;
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest>;
-    /// Every event of a case, in sequence order (for tests and repair).
+    /// Every case the central store holds with its team, by case id (for reports over all cases,
+    /// such as the records past their retention date).
+    async fn cases(&self) -> Result<Vec<(Uuid, String)>>;
+    /// Every event of a case, in sequence order (for tests, repair and reports).
     async fn case_events(&self, case_id: Uuid) -> Result<Vec<PulledEvent>>;
     async fn event_count(&self) -> Result<u64>;
     /// The highest sequence number handed out so far. A laptop holding acknowledgements beyond it

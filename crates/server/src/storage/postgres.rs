@@ -857,6 +857,12 @@ impl Storage for PostgresStorage {
         .collect()
     }
 
+    async fn cases(&self) -> Result<Vec<(Uuid, String)>> {
+        let c = self.pool.get().await?;
+        let rows = c.query("SELECT c.case_id, t.name FROM cases c JOIN teams t ON t.id = c.team_id ORDER BY c.case_id", &[]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     async fn event_count(&self) -> Result<u64> {
         let c = self.pool.get().await?;
         Ok(c.query_one("SELECT count(*) FROM events", &[]).await?.get::<_, i64>(0) as u64)

@@ -1132,6 +1132,15 @@ impl Storage for SqliteStorage {
         self.with(|c| Ok(c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get::<_, i64>(0))? as u64)).await
     }
 
+    async fn cases(&self) -> Result<Vec<(Uuid, String)>> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT c.case_id, t.name FROM cases c JOIN teams t ON t.id = c.team_id ORDER BY c.case_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|(id, team)| Ok((parse_uuid(&id)?, team))).collect()
+        })
+        .await
+    }
+
     async fn event_count(&self) -> Result<u64> {
         self.with(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)).await
     }
