@@ -14,7 +14,6 @@ const NOT_KEPT = {
   "screens/FirstRun.svelte": [1, "a passphrase is never written down anywhere"],
   "screens/Unlock.svelte": [1, "a passphrase is never written down anywhere"],
   "screens/Settings.svelte": [2, "preferences save as they change; the other form is a passphrase"],
-  "screens/NoteEditor.svelte": [1, "notes autosave as drafts in the case record itself (see autosave.ts)"],
 };
 
 function svelteFiles(dir) {
