@@ -713,6 +713,13 @@ function centralCli(args) {
 }
 
 /** Scrolls the element into view and takes a screenshot in the current theme. */
+async function chooseTheme(label) {
+  await (await button("Settings")).click();
+  await (await session.waitForElement(`//label[normalize-space()=${JSON.stringify(label)}]/input`)).click();
+  await (await button("Save settings")).click();
+  await session.waitForText("Settings saved.");
+}
+
 async function screenshotOf(selector, name) {
   await session.execute(`document.querySelector(${JSON.stringify(selector)}).scrollIntoView({ block: "center" });`);
   await screenshot(name);
@@ -748,10 +755,7 @@ step("sync: a note written after the case was taken away reaches the lead flagge
   await session.waitForText("This case is no longer allocated to you and this laptop had already been told");
   assert.ok(await button("Send again"), "the clinician can send it again once the reason is put right");
   await screenshotOf("#set-aside-title", "set-aside-light");
-  await (await button("Settings")).click();
-  await (await session.waitForElement("//label[normalize-space()='Dark']/input")).click();
-  await (await button("Save settings")).click();
-  await session.waitForText("Settings saved.");
+  await chooseTheme("Dark");
   await (await button("Caseload")).click();
   await (await button(SYNC_FAMILY)).click();
   await session.waitForText("Not added to the team's record");
@@ -915,6 +919,19 @@ step("record: the item 10 answer stays flagged on the case, the caseload and Tod
   );
   await screenshot("today-risk-to-review");
   await (await button(REFERRAL_FAMILY, "//*[@data-testid='today-risk']")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+  await screenshotOf("[data-testid=risk-prompt]", "case-risk-to-review-light");
+  // The same three places in the dark theme, then back to light for the steps that follow.
+  await chooseTheme("Dark");
+  await (await button("Caseload")).click();
+  await screenshotOf("[data-testid=caseload-risk-to-review]", "caseload-risk-to-review-dark");
+  await (await button("Today")).click();
+  await screenshotOf("[data-testid=today-risk]", "today-risk-to-review-dark");
+  await (await button(REFERRAL_FAMILY, "//*[@data-testid='today-risk']")).click();
+  await screenshotOf("[data-testid=risk-prompt]", "case-risk-to-review-dark");
+  await chooseTheme("Light");
+  await (await button("Caseload")).click();
+  await (await button(REFERRAL_FAMILY)).click();
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
   await (await button("Review risk")).click();
   await setValue("#rk-to_self", "medium", "change");
