@@ -669,6 +669,10 @@ fn run(cli: Cli) -> CliResult<()> {
                     }
                     out.push('\n');
                 }
+                if let Some(flag) = &shown.header.risk_to_review {
+                    out.push_str(&format!("RISK TO REVIEW: {}; record a risk review (casebook risk add).\n", flag.summary()));
+                }
+                out.push_str(&format!("{}\n", shown.header.retention.summary));
                 for n in &v.state.signed_notes {
                     out.push_str(&format!("\n{} — {} (signed {})\n{}\n", n.occurred_on, n.author, n.signed_at.format("%d %b %Y %H:%M"), n.text));
                     for a in &n.addenda {

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 fn new_case(dir: &Path, family: &str) -> String {
-    let case = casebook(dir, &["case", "new", "--family-name", family, "--due-date", "2027-02-01", "--json"]).ok().json();
+    let case = casebook(dir, &["case", "new", "--family-name", family, "--due-date", &due_in(60), "--json"]).ok().json();
     case["case_id"].as_str().unwrap().to_string()
 }
 
@@ -197,4 +197,21 @@ fn case_show_prints_the_warning_beside_an_nhs_test_number() {
     let json = casebook(dir, &["case", "show", &case_id, "--json"]).ok().json();
     assert_eq!(json["header"]["people"][0]["nhs_number_warning"], warning);
     assert!(json["state"].is_object(), "the case view is still there");
+}
+
+#[test]
+fn case_show_says_a_risk_answer_waits_for_review_and_how_long_the_record_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    init(dir);
+    let case_id = new_case(dir, "Testfamily-RiskShown");
+    let shown = casebook(dir, &["case", "show", &case_id]).ok().stdout();
+    assert!(!shown.contains("RISK TO REVIEW"), "{shown}");
+    // The first box ticked on every EPDS item: item 10's first box is "Yes, quite often".
+    casebook(dir, &["measure", "add", "--case", &case_id, "--kind", "epds", "--answers", "0,0,0,0,0,0,0,0,0,0"]).ok();
+    let shown = casebook(dir, &["case", "show", &case_id]).ok().stdout();
+    assert!(shown.contains("RISK TO REVIEW: EPDS item 10 (score 3) on "), "{shown}");
+    assert!(shown.contains("Keep until "), "{shown}");
+    let json = casebook(dir, &["case", "show", &case_id, "--json"]).ok().json();
+    assert_eq!(json["header"]["risk_to_review"]["answers"][0]["item"], 10);
 }

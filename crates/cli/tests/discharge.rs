@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 fn new_case(dir: &Path, family: &str) -> String {
-    let case = casebook(dir, &["case", "new", "--family-name", family, "--due-date", "2027-02-01", "--json"]).ok().json();
+    let case = casebook(dir, &["case", "new", "--family-name", family, "--due-date", &due_in(60), "--json"]).ok().json();
     case["case_id"].as_str().unwrap().to_string()
 }
 

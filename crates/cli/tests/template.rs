@@ -32,7 +32,7 @@ fn a_note_written_under_the_headings_is_signed_with_them() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     init(dir);
-    let case = casebook(dir, &["case", "new", "--family-name", "Testfamily-Template", "--due-date", "2027-02-01", "--json"]).ok().json();
+    let case = casebook(dir, &["case", "new", "--family-name", "Testfamily-Template", "--due-date", &due_in(60), "--json"]).ok().json();
     let case = case["case_id"].as_str().unwrap();
     let contact = casebook(dir, &["contact", "add", "--case", case, "--type", "home-visit", "--json"]).ok().json();
     let contact_id = contact["contact_id"].as_str().unwrap();

@@ -60,3 +60,8 @@ pub fn init(dir: &Path) {
     assert_eq!(created["username"], "test.clinician");
 }
 
+/// A due date `days` from today (YYYY-MM-DD): opening a case takes due dates up to 40 weeks ahead
+/// and 4 weeks gone, so a fixed date in a test would start failing once it had passed.
+pub fn due_in(days: u64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Days::new(days)).to_string()
+}
