@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "consultation_without_consent",
     "change_referral_status",
     "take_on_referral",
+    "record_supervision",
     "record_consultation",
     "record_person",
     "plan_contact",

@@ -309,6 +309,7 @@ fn main() {
             record::consultation_without_consent,
             record::change_referral_status,
             record::take_on_referral,
+            record::record_supervision,
             record::record_consultation,
             record::record_person,
             record::plan_contact,

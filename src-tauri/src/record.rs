@@ -120,6 +120,11 @@ pub async fn change_referral_status(
 }
 
 #[tauri::command(rename_all = "snake_case")]
+pub async fn record_supervision(state: State<'_, AppState>, case_id: Uuid, input: casebook_store::SupervisionInput) -> Result<(), String> {
+    state.with_store(|s| s.record_supervision(case_id, input).map(|_| ()))
+}
+
+#[tauri::command(rename_all = "snake_case")]
 pub async fn take_on_referral(state: State<'_, AppState>, case_id: Uuid, on: NaiveDate, reason: String) -> Result<(), String> {
     state.with_store(|s| s.take_on_referral(case_id, on, reason).map(|_| ()))
 }

@@ -1039,6 +1039,24 @@ step("record: the health visitor involved is on the case, with role and organisa
   assert.match(await session.bodyText(), /Health visitor, Example Health Centre\s+Fictional Health Visitor/);
 });
 
+step("record: the lead records case supervision, and the agreed action becomes a task on the case", async () => {
+  // This laptop signed in to the central store as demo.lead, so it offers supervision.
+  await (await button("Record supervision")).click();
+  await session.waitForText("Record case supervision");
+  await type("#sv-with", "demo.clinician");
+  await type("#sv-discussion", "Fictional: item 10 answer reviewed; the parent feels safer. Keep weekly visits.");
+  await (await button("Add an agreed action", "//dialog")).click();
+  await type("#sv-action-0", "Fictional: joint visit with the health visitor");
+  const due = isoDaysAhead(3);
+  await setValue("#sv-action-due-0", due);
+  await screenshot("supervision-form");
+  await (await button("Save supervision", "//dialog")).click();
+  await session.waitForText("Supervision recorded; 1 task added for the agreed actions.");
+  const text = await session.bodyText();
+  assert.match(text, /Case supervision by demo\.lead with demo\.clinician: Fictional: item 10 answer reviewed/);
+  assert.match(text, /Agreed in supervision: Fictional: joint visit with the health visitor, due /);
+});
+
 step("record: discharge with a summary", async () => {
   await (await button("Discharge…")).click();
   await setValue("#dc-reason", "goals_met", "change");

@@ -3,6 +3,7 @@
 //! Every error is printed to stderr as one plain sentence, with a non-zero exit status; `--json`
 //! prints machine-readable output on stdout.
 
+mod command;
 mod rules;
 
 use casebook_domain::{
@@ -57,6 +58,9 @@ enum Command {
     /// Record a risk and safeguarding review.
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// Record case supervision (team leads).
+    #[command(subcommand)]
+    Supervision(command::supervision::SupervisionCommand),
     /// Discharge a case.
     Discharge {
         #[arg(long = "case")]
@@ -577,6 +581,7 @@ fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) 
 
 fn run(cli: Cli) -> CliResult<()> {
     match &cli.command {
+        Command::Supervision(c) => command::supervision::run(&cli, c)?,
         Command::Init { user } => {
             let dir = data_dir(&cli)?;
             if Store::exists(&dir) {

@@ -37,6 +37,7 @@ pub enum ClaimKind {
     RiskReview,
     Alert,
     Task,
+    Supervision,
 }
 
 impl ClaimKind {
@@ -52,6 +53,7 @@ impl ClaimKind {
             ClaimKind::RiskReview => "risk_review",
             ClaimKind::Alert => "alert",
             ClaimKind::Task => "task",
+            ClaimKind::Supervision => "supervision",
         }
     }
 
@@ -68,6 +70,7 @@ impl ClaimKind {
             ClaimKind::RiskReview => "this risk review",
             ClaimKind::Alert => "this alert",
             ClaimKind::Task => "this task",
+            ClaimKind::Supervision => "this supervision record",
         }
     }
 }
@@ -94,6 +97,7 @@ impl Event {
             EventBody::RiskAssessed(r) => (ClaimKind::RiskReview, r.assessment_id),
             EventBody::AlertRaised(a) => (ClaimKind::Alert, a.alert_id),
             EventBody::TaskAdded(t) => (ClaimKind::Task, t.task_id),
+            EventBody::SupervisionRecorded(s) => (ClaimKind::Supervision, s.supervision_id),
             _ => return None,
         };
         Some(Claim { what, id })

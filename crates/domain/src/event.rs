@@ -64,11 +64,12 @@ pub enum EventBody {
     TaskCompleted(TaskCompleted),
     CaseDischarged(CaseDischarged),
     ReferralTakenOn(crate::taken_on::ReferralTakenOn),
+    SupervisionRecorded(crate::supervision::SupervisionRecorded),
 }
 
 impl EventBody {
     /// Every kind this version reads, in the order they were added.
-    pub const KINDS: [&'static str; 19] = [
+    pub const KINDS: [&'static str; 20] = [
         "case_opened",
         "contact_recorded",
         "note_drafted",
@@ -88,6 +89,7 @@ impl EventBody {
         "task_completed",
         "case_discharged",
         "referral_taken_on",
+        "supervision_recorded",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -111,6 +113,7 @@ impl EventBody {
             EventBody::TaskCompleted(_) => "task_completed",
             EventBody::CaseDischarged(_) => "case_discharged",
             EventBody::ReferralTakenOn(_) => "referral_taken_on",
+            EventBody::SupervisionRecorded(_) => "supervision_recorded",
         }
     }
 
@@ -488,6 +491,7 @@ impl EventBody {
             EventBody::TaskCompleted(_) => Ok(()),
             EventBody::CaseDischarged(d) => validate_discharge(d, today),
             EventBody::ReferralTakenOn(t) => crate::taken_on::validate_taken_on(t, today),
+            EventBody::SupervisionRecorded(s) => crate::supervision::validate_supervision(s, today),
         }
     }
 }

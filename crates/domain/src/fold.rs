@@ -197,6 +197,7 @@ pub enum ChronologyItem {
     Referral,
     ReferralStatus { status: ReferralStatus },
     ReferralTakenOn,
+    Supervision { supervision_id: Uuid },
     Consultation { consultation_id: Uuid },
     Person { person_id: Uuid },
     ContactPlanned { contact_id: Uuid },
@@ -405,6 +406,9 @@ pub fn fold_received(case_id: Uuid, events: &[Event], receipts: &HashMap<Uuid, R
                         record.status(&w, r).map(|d| (d, ChronologyItem::ReferralStatus { status: r.status }))
                     }
                     EventBody::ReferralTakenOn(t) => record.taken_on(&w, t).map(|d| (d, ChronologyItem::ReferralTakenOn)),
+                    EventBody::SupervisionRecorded(s) => record
+                        .supervision(&w, s)
+                        .map(|d| (d, ChronologyItem::Supervision { supervision_id: s.supervision_id })),
                     EventBody::ConsultationRecorded(c) => record
                         .consultation(&w, c)
                         .map(|d| (d, ChronologyItem::Consultation { consultation_id: c.consultation_id })),

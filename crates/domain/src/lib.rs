@@ -14,6 +14,7 @@
 //! - [`risk_to_review`]: a risk item answered above zero stays flagged until a risk review follows it.
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
+//! - [`supervision`]: case supervision by the lead, with agreed actions that become tasks.
 //! - [`taken_on`]: a referral found not eligible taken on anyway by a person, and the deadline that applies.
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
@@ -32,6 +33,7 @@ pub mod retention;
 pub mod risk_to_review;
 pub mod session_record;
 pub mod strength;
+pub mod supervision;
 pub mod taken_on;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -44,6 +46,7 @@ pub use fold::*;
 pub use header::{vocabulary, AlertLine, CaseHeader, Choice, DueDateRange, FirstContact, PersonLine, Vocabulary};
 pub use record::*;
 pub use taken_on::{ReferralTakenOn, TakenOn};
+pub use supervision::{AgreedAction, Supervision, SupervisionRecorded};
 pub use risk_to_review::{RiskAnswer, RiskToReview};
 pub use retention::{retention, Retention, RetentionRule, RuleApplied};
 pub use printable::printable;

@@ -577,6 +577,9 @@ pub struct CaseRecord {
     pub alerts: Vec<Alert>,
     pub tasks: Vec<Task>,
     pub discharge: Option<Discharge>,
+    /// Case supervision, in the order recorded.
+    #[serde(default)]
+    pub supervisions: Vec<crate::supervision::Supervision>,
 }
 
 impl CaseRecord {
@@ -945,6 +948,18 @@ impl RecordFold {
         self.once(t.task_id, "a task")?;
         self.record.tasks.push(Task { details: t.clone(), added_by: w.author.to_string(), done: None });
         Ok(w.recorded_at.date_naive())
+    }
+
+    /// A supervision, and the tasks its agreed actions become (added by the supervisor).
+    pub fn supervision(&mut self, w: &Written, s: &crate::supervision::SupervisionRecorded) -> Result<NaiveDate, String> {
+        self.once(s.supervision_id, "a supervision")?;
+        for task in s.tasks() {
+            if self.ids.insert(task.task_id) {
+                self.record.tasks.push(Task { details: task, added_by: w.author.to_string(), done: None });
+            }
+        }
+        self.record.supervisions.push(crate::supervision::Supervision { details: s.clone(), by: w.author.to_string() });
+        Ok(s.on)
     }
 
     pub fn task_done(&mut self, w: &Written, t: &TaskCompleted) -> Result<NaiveDate, String> {

@@ -574,6 +574,22 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
             }
             None => ("Referral received".to_string(), String::new()),
         },
+        ChronologyItem::Supervision { supervision_id } => {
+            match record.supervisions.iter().find(|s| s.details.supervision_id == *supervision_id) {
+                Some(s) => {
+                    let mut body = String::new();
+                    if !s.details.with.is_empty() {
+                        body.push_str(&format!("With: {}\n", s.details.with.join(", ")));
+                    }
+                    body.push_str(&s.details.discussion);
+                    for a in &s.details.actions {
+                        body.push_str(&format!("\nAgreed: {} (by {})", a.title, date(a.due_on)));
+                    }
+                    (format!("Case supervision by {}", s.by), body)
+                }
+                None => ("Case supervision".to_string(), String::new()),
+            }
+        }
         ChronologyItem::ReferralTakenOn => match record.referral.as_ref().and_then(|r| r.taken_on.as_ref()) {
             Some(t) => {
                 let mut body = format!("Reason: {}", t.details.reason);

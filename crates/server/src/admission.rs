@@ -92,9 +92,13 @@ fn begun_before(e: &Event, facts: &Facts) -> bool {
 /// the event id exists, so a refusal never tells anyone what another team holds.
 pub const NOT_YOURS: &str = "This case is not allocated to you, so entries for it cannot be sent; ask your team lead.";
 
+/// The sentence a supervision from anyone but a lead gets.
+pub const SUPERVISION_BY_LEAD: &str =
+    "Only the team's lead records case supervision, so this entry was not added to the team's record. It is kept on this laptop: ask your lead to record it.";
+
 /// Decides every event of a batch, in order, as if each earlier one had already been stored.
-/// `username` names the author in the late-write flag.
-pub fn decide(events: &[Event], facts: &Facts, username: &str) -> Vec<Decision> {
+/// `username` names the author in the late-write flag; `role` decides what only a lead may write.
+pub fn decide(events: &[Event], facts: &Facts, username: &str, role: casebook_protocol::Role) -> Vec<Decision> {
     let mut standing = facts.standing.clone();
     let mut claims: HashSet<(Uuid, Claim)> = HashSet::new();
     let mut stored: HashMap<Uuid, usize> = HashMap::new();
@@ -136,6 +140,12 @@ pub fn decide(events: &[Event], facts: &Facts, username: &str) -> Vec<Decision> 
                 None
             }
         };
+        // What a role may write is decided here, not on the laptop: a clinician's laptop could
+        // send a supervision in the lead's words.
+        if matches!(e.body, casebook_domain::EventBody::SupervisionRecorded(_)) && role != casebook_protocol::Role::Lead {
+            out.push(problem(index, e, "supervision_by_lead_only", SUPERVISION_BY_LEAD));
+            continue;
+        }
         if let Some(held) = facts.held.get(&e.id) {
             out.push(if held.content_hash == e.content_hash && held.case_id == e.case_id {
                 Decision::Held { seq: held.seq }
@@ -182,6 +192,7 @@ pub fn decide(events: &[Event], facts: &Facts, username: &str) -> Vec<Decision> 
 
 #[cfg(test)]
 mod tests {
+    use casebook_protocol::Role;
     use super::*;
     use casebook_domain::testing::Laptop;
     use casebook_domain::{AddendumAdded, CaseOpened, EventBody, NoteSigned};
@@ -221,11 +232,11 @@ mod tests {
     fn a_note_is_signed_once_per_case_even_within_one_batch() {
         let (mut a, case, note) = (Laptop::new("clin.a"), Uuid::new_v4(), Uuid::new_v4());
         let events = vec![opened(&mut a, case), signed(&mut a, case, note, "first"), signed(&mut a, case, note, "second")];
-        assert_eq!(codes(&decide(&events, &Facts::default(), "clin.a")), ["store", "store", "already_signed"]);
+        assert_eq!(codes(&decide(&events, &Facts::default(), "clin.a", Role::Clinician)), ["store", "store", "already_signed"]);
         let mut facts = Facts::default();
         facts.standing.insert(case, Standing::Holds);
         facts.claims.insert((case, events[1].claim().unwrap()));
-        assert_eq!(codes(&decide(&events[2..], &facts, "clin.a")), ["already_signed"]);
+        assert_eq!(codes(&decide(&events[2..], &facts, "clin.a", Role::Clinician)), ["already_signed"]);
     }
 
     #[test]
@@ -235,7 +246,7 @@ mod tests {
             a.write_at(case, T0 + 2, EventBody::AddendumAdded(AddendumAdded { addendum_id: Uuid::new_v4(), note_id, reason: "r".into(), text: "t".into() }))
         };
         let events = vec![opened(&mut a, case), add(&mut a, note), signed(&mut a, case, note, "n"), add(&mut a, note)];
-        assert_eq!(codes(&decide(&events, &Facts::default(), "clin.a")), ["store", "unknown_note", "store", "store"]);
+        assert_eq!(codes(&decide(&events, &Facts::default(), "clin.a", Role::Clinician)), ["store", "unknown_note", "store", "store"]);
     }
 
     #[test]
@@ -245,7 +256,7 @@ mod tests {
         let mut facts = Facts::default();
         facts.standing.insert(case, Standing::Other);
         facts.held.insert(e.id, HeldEvent { seq: 1, case_id: case, content_hash: "other".into(), received_at: None });
-        assert_eq!(codes(&decide(std::slice::from_ref(&e), &facts, "clin.b")), ["case_not_allowed"]);
+        assert_eq!(codes(&decide(std::slice::from_ref(&e), &facts, "clin.b", Role::Clinician)), ["case_not_allowed"]);
     }
 
     #[test]
@@ -256,14 +267,14 @@ mod tests {
         let after = signed(&mut a, case, Uuid::new_v4(), "written after being told");
         let mut facts = Facts::default();
         facts.standing.insert(case, Standing::Removed { told_up_to: None });
-        assert_eq!(codes(&decide(&[before.clone(), after.clone()], &facts, "clin.a")), ["late", "late"]);
+        assert_eq!(codes(&decide(&[before.clone(), after.clone()], &facts, "clin.a", Role::Clinician)), ["late", "late"]);
         facts.standing.insert(case, Standing::Removed { told_up_to: Some(before.device_seq) });
-        assert_eq!(codes(&decide(&[before.clone(), after.clone()], &facts, "clin.a")), ["late", "allocation_ended"]);
+        assert_eq!(codes(&decide(&[before.clone(), after.clone()], &facts, "clin.a", Role::Clinician)), ["late", "allocation_ended"]);
         // A note begun before the laptop was told may still be signed after.
         assert_eq!(signatures_after_told(&[before.clone(), after.clone()], &facts).len(), 1);
         let EventBody::NoteSigned(n) = &after.body else { unreachable!() };
         facts.begun_before_told.insert((case, n.note_id));
-        assert_eq!(codes(&decide(&[before, after], &facts, "clin.a")), ["late", "late"]);
+        assert_eq!(codes(&decide(&[before, after], &facts, "clin.a", Role::Clinician)), ["late", "late"]);
     }
 
     #[test]
@@ -271,9 +282,30 @@ mod tests {
         let (mut a, case) = (Laptop::new("clin.a"), Uuid::new_v4());
         let open = opened(&mut a, case);
         let note = signed(&mut a, case, Uuid::new_v4(), "n");
-        assert_eq!(codes(&decide(std::slice::from_ref(&note), &Facts::default(), "clin.a")), ["unknown_case"]);
-        let d = decide(&[open, note], &Facts::default(), "clin.a");
+        assert_eq!(codes(&decide(std::slice::from_ref(&note), &Facts::default(), "clin.a", Role::Clinician)), ["unknown_case"]);
+        let d = decide(&[open, note], &Facts::default(), "clin.a", Role::Clinician);
         assert_eq!(d[0], Decision::Store { new_case: true, late: None });
         assert_eq!(d[1], Decision::Store { new_case: false, late: None });
+    }
+
+    #[test]
+    fn only_a_lead_may_record_supervision() {
+        let case = Uuid::new_v4();
+        let mut lead = Laptop::new("lead.a");
+        let open = opened(&mut lead, case);
+        let supervision = lead.write_at(
+            case,
+            T0 + 1,
+            EventBody::SupervisionRecorded(casebook_domain::SupervisionRecorded {
+                supervision_id: Uuid::new_v4(),
+                on: "2026-11-24".parse().unwrap(),
+                with: vec!["clin.a".into()],
+                discussion: "Fictional discussion.".into(),
+                actions: vec![],
+            }),
+        );
+        let events = [open, supervision];
+        assert_eq!(codes(&decide(&events, &Facts::default(), "clin.a", Role::Clinician)), ["store", "supervision_by_lead_only"]);
+        assert_eq!(codes(&decide(&events, &Facts::default(), "lead.a", Role::Lead)), ["store", "store"]);
     }
 }

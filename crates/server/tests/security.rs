@@ -3,6 +3,7 @@
 
 mod common;
 
+use casebook_domain::{Event, EventBody};
 use casebook_protocol::*;
 use casebook_server::api::ServiceConfig;
 use casebook_server::storage::Storage;
@@ -441,6 +442,43 @@ async fn a_squatted_case_is_settled(backend: Backend) {
     );
 }
 
+/// Issue 12: case supervision is the lead's to record. A clinician's laptop sending one in the
+/// lead's words (on their own case, with a valid account) is refused and nothing is stored; the
+/// lead's own is taken in and reaches the clinician with its agreed action as a task.
+async fn only_a_lead_records_supervision(backend: Backend) {
+    let h = start(backend, ServiceConfig::default()).await;
+    seed_teams(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let mut lead = h.login("lead.a").await;
+    let (case, opened) = a1.open_case("Testfamily-Supervised");
+    h.push(&a1, &[opened]).await;
+    let supervision = |with: &str| {
+        EventBody::SupervisionRecorded(casebook_domain::SupervisionRecorded {
+            supervision_id: Uuid::now_v7(),
+            on: "2026-11-24".parse().unwrap(),
+            with: vec![with.into()],
+            discussion: "Fictional: attachment work going well; plan a joint visit.".into(),
+            actions: vec![casebook_domain::AgreedAction {
+                task_id: Uuid::now_v7(),
+                title: "Book a joint visit with the health visitor".into(),
+                due_on: "2026-12-01".parse().unwrap(),
+            }],
+        })
+    };
+    let forged = a1.event(case, supervision("clin.a1"));
+    assert_eq!(h.push_codes(&a1, &[forged]).await, vec![Some("supervision_by_lead_only".to_string())]);
+    assert_eq!(h.storage.event_count().await.unwrap(), 1, "nothing of the clinician's supervision was stored");
+
+    let real = lead.event(case, supervision("clin.a1"));
+    assert_eq!(h.push_codes(&lead, std::slice::from_ref(&real)).await, vec![None], "the lead's supervision is taken in");
+    let (pulled, _, _) = h.pull_all(&a1, Cursor::default()).await;
+    assert!(ids(&pulled).contains(&real.id), "the clinician receives it");
+    let events: Vec<Event> = pulled.into_iter().map(|p| p.event).collect();
+    let state = casebook_domain::fold(case, &events);
+    assert_eq!(state.record.supervisions.len(), 1);
+    assert_eq!(state.record.tasks[0].details.title, "Agreed in supervision: Book a joint visit with the health visitor");
+}
+
 macro_rules! security_suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -457,6 +495,8 @@ macro_rules! security_suite {
             async fn an_old_store_gains_the_source_column() { super::an_old_store_gains_the_source_column($make).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_squatted_case_is_settled() { super::a_squatted_case_is_settled($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn only_a_lead_records_supervision() { super::only_a_lead_records_supervision($make).await }
         }
     };
 }

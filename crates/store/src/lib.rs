@@ -26,8 +26,8 @@ pub use forms::FormDraft;
 pub use keyring::KdfParams;
 pub use outbox::{Acknowledged, RemoteEvent, SetAside, PUSH_BYTES};
 pub use record::{
-    CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput, RiskInput,
-    TodayDraft, TodayView, TodayVisit,
+    AgreedActionInput, CaseFilter, ConsultationInput, DueItem, MeasureInput, PersonInput, PlanInput, ReferralCheck, ReferralInput,
+    RiskInput, SupervisionInput, TodayDraft, TodayView, TodayVisit,
 };
 pub use rules::{BankHolidaysInUse, ProfileInUse, RulesInUse};
 pub use strength::{passphrase_strength, PassphraseStrength, MIN_PASSPHRASE_CHARS};

@@ -35,7 +35,7 @@ use casebook_domain::{
     CaseRecord, CaseState, ConsultationOutcome, ConsultationRecorded, ContactPlanned, ContactType, CrisisRoute,
     DetailField, DischargeReason, EligibilityResult, EventBody, Gestation, Infant, MeasureEntry, MeasureRecorded,
     NhsNumber, Person, PersonRecorded, PersonRole, Professional, ReferralFacts, ReferralReason, ReferralReceived,
-    ReferralStatus, ReferralStatusChanged, ReferralTakenOn, RiskAssessed, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
+    ReferralStatus, ReferralStatusChanged, ReferralTakenOn, RiskAssessed, SupervisionRecorded, AgreedAction, RiskLevel, SafeguardingStatus, ServiceProfile, TaskAdded,
     TaskCompleted, TaskKind, ThriveGroup,
 };
 use casebook_measures::{Entry, Goal, MeasureKind, TimePoint};
@@ -197,6 +197,27 @@ pub struct MeasureInput {
     /// Goal Based Outcomes only: up to three goals with their scores.
     #[serde(default)]
     pub goals: Vec<Goal>,
+}
+
+/// Case supervision as the lead types it; each agreed action becomes a task on the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct SupervisionInput {
+    pub on: NaiveDate,
+    #[serde(default)]
+    pub with: Vec<String>,
+    pub discussion: String,
+    #[serde(default)]
+    pub actions: Vec<AgreedActionInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub struct AgreedActionInput {
+    pub title: String,
+    pub due_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -735,6 +756,24 @@ impl Store {
             on,
             reason: text(Some(reason)).unwrap_or_default(),
             first_contact_due: profile.first_contact_deadline(on, &self.working_days()),
+        });
+        self.append_one(case_id, body)
+    }
+
+    /// Records case supervision. Only a lead's is accepted by the central store: from anyone
+    /// else it is set aside at the next sync with the reason (kept on the laptop, never lost).
+    pub fn record_supervision(&mut self, case_id: Uuid, input: SupervisionInput) -> Result<CaseState> {
+        self.require_case(case_id)?;
+        let body = EventBody::SupervisionRecorded(SupervisionRecorded {
+            supervision_id: Uuid::now_v7(),
+            on: input.on,
+            with: input.with.into_iter().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect(),
+            discussion: input.discussion.trim().to_string(),
+            actions: input
+                .actions
+                .into_iter()
+                .map(|a| AgreedAction { task_id: Uuid::now_v7(), title: a.title.trim().to_string(), due_on: a.due_on })
+                .collect(),
         });
         self.append_one(case_id, body)
     }

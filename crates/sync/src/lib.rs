@@ -20,6 +20,9 @@ pub use http::{end_token, forget_session, sign_out};
 
 const SERVER_URL: &str = "server_url";
 const SERVER_USER: &str = "server_user";
+/// The role the central store gave at sign-in ("clinician", "lead", "admin"): the window offers
+/// what only a lead does to leads. The central store decides again on everything sent.
+const SERVER_ROLE: &str = "server_role";
 const DEVICE_SECRET: &str = "device_secret";
 const ACCESS_TOKEN: &str = "access_token";
 const TOKEN_EXPIRES: &str = "token_expires_at";
@@ -129,6 +132,8 @@ pub struct SyncOptions {
 pub struct SyncStatus {
     pub server_url: Option<String>,
     pub signed_in_as: Option<String>,
+    /// The role the central store gave at sign-in: "clinician", "lead" or "admin".
+    pub role: Option<String>,
     /// Changes waiting to be sent.
     #[ts(type = "number")]
     pub waiting: u64,
@@ -145,6 +150,7 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
     Ok(SyncStatus {
         server_url: store.sync_value(SERVER_URL)?,
         signed_in_as: store.sync_value(SERVER_USER)?,
+        role: store.sync_value(SERVER_ROLE)?,
         waiting: store.outbox_len()?,
         unsent_notes: store.unsent_signed_notes()?,
         set_aside: store.set_aside_count()?,
@@ -167,6 +173,7 @@ pub fn login(store: &mut Store, server_url: &str, username: &str, password: &str
     let resp: LoginResponse = answer(&url, client().post(format!("{url}/v1/login")).json(&req).send())?;
     store.set_sync_value(SERVER_URL, Some(&url))?;
     store.set_sync_value(SERVER_USER, Some(&resp.user.username))?;
+    store.set_sync_value(SERVER_ROLE, Some(resp.user.role.as_str()))?;
     store.set_sync_value(DEVICE_SECRET, Some(&resp.device_secret))?;
     save_session(store, &resp.session)?;
     Ok(SignedIn { server_url: url, username: resp.user.username, team: resp.user.team, role: resp.user.role.as_str().into() })

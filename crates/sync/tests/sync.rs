@@ -34,6 +34,7 @@ fn notes_written_offline_reach_the_team_once() {
 
     let signed_in = login(&mut one, &c.url, "clin.one", PASSWORD, "Test laptop one").unwrap();
     assert_eq!(signed_in.team, "Test Team");
+    assert_eq!(status(&one).unwrap().role.as_deref(), Some("clinician"), "the window knows the role the central store gave");
     let s = sync(&mut one).unwrap();
     assert_eq!((s.pushed, s.notes_sent, s.pulled), (2, 1, 0));
     assert_eq!(s.sentence, "1 note sent, 0 received; 1 other record updated.");
@@ -42,6 +43,7 @@ fn notes_written_offline_reach_the_team_once() {
 
     // The lead sees the team's cases; the second clinician does not until it is allocated.
     login(&mut lead, &c.url, "lead.one", PASSWORD, "Lead laptop").unwrap();
+    assert_eq!(status(&lead).unwrap().role.as_deref(), Some("lead"));
     let s = sync(&mut lead).unwrap();
     assert_eq!((s.pulled, s.notes_received), (2, 1));
     assert_eq!(lead.case(case).unwrap().state, one.case(case).unwrap().state);

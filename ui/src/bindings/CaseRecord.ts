@@ -7,6 +7,7 @@ import type { PersonState } from "./PersonState";
 import type { PlannedContact } from "./PlannedContact";
 import type { Referral } from "./Referral";
 import type { RiskReview } from "./RiskReview";
+import type { Supervision } from "./Supervision";
 import type { Task } from "./Task";
 
 /**
@@ -24,4 +25,8 @@ measures: Array<MeasureEntry>,
 /**
  * Every review, oldest first; the last is the current one.
  */
-risk_reviews: Array<RiskReview>, alerts: Array<Alert>, tasks: Array<Task>, discharge: Discharge | null, };
+risk_reviews: Array<RiskReview>, alerts: Array<Alert>, tasks: Array<Task>, discharge: Discharge | null, 
+/**
+ * Case supervision, in the order recorded.
+ */
+supervisions: Array<Supervision>, };

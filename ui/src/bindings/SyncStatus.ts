@@ -5,6 +5,10 @@
  */
 export type SyncStatus = { server_url: string | null, signed_in_as: string | null, 
 /**
+ * The role the central store gave at sign-in: "clinician", "lead" or "admin".
+ */
+role: string | null, 
+/**
  * Changes waiting to be sent.
  */
 waiting: number, 

@@ -2,6 +2,7 @@
 // from the Rust types by ts-rs: nothing that crosses `invoke` is written by hand here.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { SupervisionInput } from "../bindings/SupervisionInput";
 import type { Addendum } from "../bindings/Addendum";
 import type { AppStatus } from "../bindings/AppStatus";
 import type { CaseOpened } from "../bindings/CaseOpened";
@@ -94,6 +95,7 @@ export const api = {
     invoke<CaseSummary>("consultation_without_consent", { input, outcome, advice }),
   changeReferralStatus: (case_id: string, status: ReferralStatus, on: string, reason: string | null) =>
     invoke<void>("change_referral_status", { case_id, status, on, reason }),
+  recordSupervision: (case_id: string, input: SupervisionInput) => invoke<void>("record_supervision", { case_id, input }),
   takeOnReferral: (case_id: string, on: string, reason: string) => invoke<void>("take_on_referral", { case_id, on, reason }),
   recordConsultation: (case_id: string, input: ConsultationInput) =>
     invoke<void>("record_consultation", { case_id, input }),

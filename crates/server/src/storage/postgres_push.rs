@@ -275,7 +275,7 @@ async fn push_fast(
 ) -> Result<Option<Vec<PushResult>>> {
     let facts_stmt = c.prepared(PUSH_FACTS).await?;
     let facts = read_facts(&**c, &facts_stmt, user, events).await?;
-    let decisions = decide(events, &facts, &user.username);
+    let decisions = decide(events, &facts, &user.username, user.role);
     let (plan, slots) = plan(events, rows, decisions);
     let received_at = Utc::now();
     let provisional = results(events, &slots, &facts, 0, received_at);
@@ -352,7 +352,7 @@ async fn push_careful(
     let tx = c.transaction().await?;
     tx.query_one(SEQ_LOCK, &[]).await?;
     let facts = read_facts(&tx, PUSH_FACTS, user, events).await?;
-    let decisions = decide(events, &facts, &user.username);
+    let decisions = decide(events, &facts, &user.username, user.role);
     let (plan, slots) = plan(events, rows, decisions);
     let received_at = Utc::now();
     let now = ts(received_at);

@@ -542,7 +542,7 @@ fn push_in(tx: &Transaction<'_>, user: &UserRecord, rows: &[(Event, String)]) ->
     let now = ts(received_at);
     let events: Vec<Event> = rows.iter().map(|(e, _)| e.clone()).collect();
     let facts = facts_in(tx, user, &events)?;
-    let decisions = decide(&events, &facts, &user.username);
+    let decisions = decide(&events, &facts, &user.username, user.role);
     let mut results = Vec::with_capacity(rows.len());
     for ((e, json), decision) in rows.iter().zip(decisions) {
         let (new_case, late) = match decision {

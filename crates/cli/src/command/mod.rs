@@ -1,0 +1,3 @@
+//! Commands that live in a file of their own (one command per file, as the rest move here).
+
+pub mod supervision;
