@@ -723,6 +723,7 @@ async function chooseTheme(label) {
 }
 
 async function screenshotOf(selector, name) {
+  await session.waitForElement(selector);
   await session.execute(`document.querySelector(${JSON.stringify(selector)}).scrollIntoView({ block: "center" });`);
   await screenshot(name);
 }
