@@ -1054,7 +1054,9 @@ step("record: the lead records case supervision, and the agreed action becomes a
   await (await button("Save supervision", "//dialog")).click();
   await session.waitForText("Supervision recorded; 1 task added for the agreed actions.");
   const text = await session.bodyText();
-  assert.match(text, /Case supervision by demo\.lead with demo\.clinician: Fictional: item 10 answer reviewed/);
+  assert.match(text, /Case supervision by demo\.lead with demo\.clinician/);
+  assert.match(await (await session.find("[data-testid=supervision-discussion]")).text(), /^Fictional: item 10 answer reviewed/);
+  assert.match(text, /Agreed:\s+Fictional: joint visit with the health visitor, by /);
   assert.match(text, /Agreed in supervision: Fictional: joint visit with the health visitor, due /);
 });
 
