@@ -96,6 +96,38 @@ pub fn measure_recorded(
     })
 }
 
+/// A home visit that took place on `on`, with nothing else filled in.
+pub fn attended_home_visit(on: chrono::NaiveDate) -> crate::event::ContactRecorded {
+    crate::event::ContactRecorded {
+        contact_id: Uuid::now_v7(),
+        date: on,
+        contact_type: crate::event::ContactType::HomeVisit,
+        outcome: crate::event::AttendanceOutcome::Attended,
+        location: None,
+        started_at: None,
+        duration_minutes: None,
+        attendees: vec![],
+        interventions: vec![],
+    }
+}
+
+/// A family member recorded with only a name and role; set the rest with struct update syntax.
+pub fn person_recorded(role: crate::record::PersonRole, name: &str) -> crate::record::PersonRecorded {
+    crate::record::PersonRecorded {
+        person_id: Uuid::now_v7(),
+        role,
+        name: name.into(),
+        date_of_birth: None,
+        nhs_number: None,
+        pronouns: None,
+        language: None,
+        interpreter_needed: false,
+        gestation_at_birth: None,
+        professional: None,
+        based_on: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,33 +39,14 @@ impl Case {
     }
 
     fn contact(&mut self, date: &str) -> &mut Self {
-        self.write(EventBody::ContactRecorded(ContactRecorded {
-            contact_id: Uuid::now_v7(),
-            date: d(date),
-            contact_type: ContactType::HomeVisit,
-            outcome: AttendanceOutcome::Attended,
-            location: None,
-            started_at: None,
-            duration_minutes: None,
-            attendees: vec![],
-            interventions: vec![],
-        }));
+        self.write(EventBody::ContactRecorded(casebook_domain::testing::attended_home_visit(d(date))));
         self
     }
 
     fn person(&mut self, role: PersonRole, name: &str, dob: Option<&str>) -> &mut Self {
         self.write(EventBody::PersonRecorded(PersonRecorded {
-            person_id: Uuid::now_v7(),
-            role,
-            name: name.into(),
             date_of_birth: dob.map(d),
-            nhs_number: None,
-            pronouns: None,
-            language: None,
-            interpreter_needed: false,
-            gestation_at_birth: None,
-            professional: None,
-            based_on: vec![],
+            ..casebook_domain::testing::person_recorded(role, name)
         }));
         self
     }

@@ -17,17 +17,9 @@ fn d(s: &str) -> NaiveDate {
 
 fn person(name: &str, role: PersonRole, nhs: &str) -> EventBody {
     EventBody::PersonRecorded(PersonRecorded {
-        person_id: Uuid::now_v7(),
-        role,
-        name: name.into(),
         date_of_birth: Some(d("2026-06-01")),
         nhs_number: Some(nhs.parse().unwrap()),
-        pronouns: None,
-        language: None,
-        interpreter_needed: false,
-        gestation_at_birth: None,
-        professional: None,
-        based_on: vec![],
+        ..casebook_domain::testing::person_recorded(role, name)
     })
 }
 
