@@ -61,6 +61,9 @@ pub struct CaseHeader {
     /// "28 weeks pregnant (due 1 May 2027)".
     pub pregnancy: Option<String>,
     pub referral_status: Option<String>,
+    /// The referral was found not eligible and a person may still take it on (see
+    /// [`crate::record::Referral::can_be_taken_on`]), so the window offers it.
+    pub referral_can_be_taken_on: bool,
     pub first_contact: Option<FirstContact>,
     pub risk: Option<RiskLevel>,
     pub thrive: Option<String>,
@@ -138,6 +141,7 @@ impl CaseHeader {
             people,
             pregnancy,
             referral_status: referral.map(|r| r.status.label().to_string()),
+            referral_can_be_taken_on: referral.is_some_and(|r| r.can_be_taken_on()),
             first_contact,
             risk: current.map(RiskReview::overall),
             thrive: current.map(|r| r.details.thrive.label().to_string()),

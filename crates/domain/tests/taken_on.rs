@@ -70,12 +70,14 @@ fn a_referral_found_not_eligible_has_no_deadline_until_a_person_takes_it_on() {
     assert!(r.can_be_taken_on());
     let header = CaseHeader::of(&state, d("2026-11-30"));
     assert_eq!(header.first_contact, None, "no overdue first contact for a family the service is not seeing");
+    assert!(header.referral_can_be_taken_on, "the window offers to take it on");
 
     let state = fold_all(vec![referral(id, not_eligible()), taken_on(id, "2026-11-20", "2026-11-27")]);
     let r = state.record.referral.as_ref().unwrap();
     assert_eq!(r.first_contact_due(), Some(d("2026-11-27")), "counted from the decision on 20 November");
     assert_eq!(r.taken_on.as_ref().unwrap().by, "lead.one");
     assert!(!r.can_be_taken_on());
+    assert!(!CaseHeader::of(&state, d("2026-11-30")).referral_can_be_taken_on);
     let fc = CaseHeader::of(&state, d("2026-11-30")).first_contact.unwrap();
     assert_eq!((fc.due_on, fc.overdue), (d("2026-11-27"), true));
     assert!(state.chronology.iter().any(|e| matches!(e.item, ChronologyItem::ReferralTakenOn)));

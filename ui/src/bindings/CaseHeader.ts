@@ -12,7 +12,12 @@ export type CaseHeader = { people: Array<PersonLine>,
 /**
  * "28 weeks pregnant (due 1 May 2027)".
  */
-pregnancy: string | null, referral_status: string | null, first_contact: FirstContact | null, risk: RiskLevel | null, thrive: string | null, safeguarding: string | null, risk_review_due: string | null, alerts: Array<AlertLine>, 
+pregnancy: string | null, referral_status: string | null, 
+/**
+ * The referral was found not eligible and a person may still take it on (see
+ * [`crate::record::Referral::can_be_taken_on`]), so the window offers it.
+ */
+referral_can_be_taken_on: boolean, first_contact: FirstContact | null, risk: RiskLevel | null, thrive: string | null, safeguarding: string | null, risk_review_due: string | null, alerts: Array<AlertLine>, 
 /**
  * Risk items answered in the latest measure of each kind: they need acting on.
  */
