@@ -613,6 +613,7 @@ fn run(cli: Cli) -> CliResult<()> {
                 parent: c.parent.clone().map(|name| Person { name }),
                 due_date,
                 infant,
+                to_team_inbox: false,
             };
             let mut store = open(&cli)?;
             let summary = store.open_case(details)?;

@@ -94,7 +94,7 @@ fn a_central_store_killed_mid_push_loses_and_doubles_nothing() {
     {
         let mut store = casebook_store::Store::create(laptop.path(), PASSPHRASE, "clin.kill").unwrap();
         for c in 0..20 {
-            let details = casebook_domain::CaseOpened { family_name: format!("Testfamily-Kill{c:02}"), parent: None, due_date: None, infant: None };
+            let details = casebook_domain::CaseOpened { family_name: format!("Testfamily-Kill{c:02}"), parent: None, due_date: None, infant: None, to_team_inbox: false };
             let case = store.open_case(details).unwrap().case_id;
             for n in 0..199 {
                 let input = casebook_store::DraftInput {

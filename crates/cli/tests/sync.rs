@@ -118,7 +118,7 @@ fn a_sync_killed_mid_pull_resumes_without_gaps_or_doubles() {
         let mut event = |case_id, body| laptop.write_at(case_id, now.timestamp_millis() as u64, body);
         for c in 0..40 {
             let case = uuid::Uuid::now_v7();
-            let mut batch = vec![event(case, EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-K{c}"), parent: None, due_date: None, infant: None }))];
+            let mut batch = vec![event(case, EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-K{c}"), parent: None, due_date: None, infant: None, to_team_inbox: false }))];
             for n in 0..149 {
                 batch.push(event(case, EventBody::NoteSigned(NoteSigned { note_id: uuid::Uuid::now_v7(), contact_id: None, occurred_on: now.date_naive(), text: format!("Fictional note {n} of case {c}, with enough words to make the page a realistic size.") })));
             }

@@ -38,6 +38,7 @@ pub enum ClaimKind {
     Alert,
     Task,
     Supervision,
+    Triage,
 }
 
 impl ClaimKind {
@@ -54,6 +55,7 @@ impl ClaimKind {
             ClaimKind::Alert => "alert",
             ClaimKind::Task => "task",
             ClaimKind::Supervision => "supervision",
+            ClaimKind::Triage => "triage",
         }
     }
 
@@ -71,6 +73,7 @@ impl ClaimKind {
             ClaimKind::Alert => "this alert",
             ClaimKind::Task => "this task",
             ClaimKind::Supervision => "this supervision record",
+            ClaimKind::Triage => "this triage decision",
         }
     }
 }
@@ -98,6 +101,7 @@ impl Event {
             EventBody::AlertRaised(a) => (ClaimKind::Alert, a.alert_id),
             EventBody::TaskAdded(t) => (ClaimKind::Task, t.task_id),
             EventBody::SupervisionRecorded(s) => (ClaimKind::Supervision, s.supervision_id),
+            EventBody::ReferralTriaged(t) => (ClaimKind::Triage, t.triage_id),
             _ => return None,
         };
         Some(Claim { what, id })
@@ -108,6 +112,8 @@ impl Event {
     pub fn requires(&self) -> Option<Claim> {
         match &self.body {
             EventBody::AddendumAdded(a) => Some(Claim { what: ClaimKind::SignedNote, id: a.note_id }),
+            // A triage decides a referral the case holds, never one it does not.
+            EventBody::ReferralTriaged(t) => Some(Claim { what: ClaimKind::Referral, id: t.referral_id }),
             _ => None,
         }
     }
@@ -138,7 +144,10 @@ impl Refusal {
 
     pub fn missing(claim: Claim) -> Refusal {
         Refusal {
-            code: "unknown_note",
+            code: match claim.what {
+                ClaimKind::Referral => "unknown_referral",
+                _ => "unknown_note",
+            },
             message: match claim.what {
                 ClaimKind::SignedNote => {
                     "This addendum is for a note the team's record does not hold as signed; it cannot be attached.".to_string()

@@ -65,11 +65,12 @@ pub enum EventBody {
     CaseDischarged(CaseDischarged),
     ReferralTakenOn(crate::taken_on::ReferralTakenOn),
     SupervisionRecorded(crate::supervision::SupervisionRecorded),
+    ReferralTriaged(crate::triage::ReferralTriaged),
 }
 
 impl EventBody {
     /// Every kind this version reads, in the order they were added.
-    pub const KINDS: [&'static str; 20] = [
+    pub const KINDS: [&'static str; 21] = [
         "case_opened",
         "contact_recorded",
         "note_drafted",
@@ -90,6 +91,7 @@ impl EventBody {
         "case_discharged",
         "referral_taken_on",
         "supervision_recorded",
+        "referral_triaged",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -114,6 +116,7 @@ impl EventBody {
             EventBody::CaseDischarged(_) => "case_discharged",
             EventBody::ReferralTakenOn(_) => "referral_taken_on",
             EventBody::SupervisionRecorded(_) => "supervision_recorded",
+            EventBody::ReferralTriaged(_) => "referral_triaged",
         }
     }
 
@@ -166,6 +169,10 @@ pub struct CaseOpened {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub infant: Option<Infant>,
+    /// Opened by logging a referral for the team's inbox: the central store gives the case to the
+    /// team's leads (and admin staff) for triage, not to the person who logged it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub to_team_inbox: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -492,6 +499,7 @@ impl EventBody {
             EventBody::CaseDischarged(d) => validate_discharge(d, today),
             EventBody::ReferralTakenOn(t) => crate::taken_on::validate_taken_on(t, today),
             EventBody::SupervisionRecorded(s) => crate::supervision::validate_supervision(s, today),
+            EventBody::ReferralTriaged(t) => crate::triage::validate_triage(t, today),
         }
     }
 }
@@ -693,7 +701,7 @@ mod tests {
     #[test]
     fn case_opened_rules() {
         let today = d("2026-11-24");
-        let base = CaseOpened { family_name: "Testfamily".into(), parent: None, due_date: None, infant: None };
+        let base = CaseOpened { family_name: "Testfamily".into(), parent: None, due_date: None, infant: None, to_team_inbox: false };
         let ok = |c: CaseOpened| EventBody::CaseOpened(c).validate(today);
         assert!(ok(base.clone()).is_ok());
         assert!(ok(CaseOpened { due_date: Some(d("2027-03-01")), ..base.clone() }).is_ok());

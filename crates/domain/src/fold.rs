@@ -80,6 +80,9 @@ pub struct CaseDetails {
     pub infant: Option<Infant>,
     pub opened_by: String,
     pub opened_at: DateTime<Utc>,
+    /// Logged as a referral for the team's inbox (see [`crate::CaseOpened::to_team_inbox`]).
+    #[serde(default)]
+    pub to_team_inbox: bool,
 }
 
 /// One changeable detail: its current value, or the values in conflict.
@@ -198,6 +201,7 @@ pub enum ChronologyItem {
     ReferralStatus { status: ReferralStatus },
     ReferralTakenOn,
     Supervision { supervision_id: Uuid },
+    Triage { triage_id: Uuid },
     Consultation { consultation_id: Uuid },
     Person { person_id: Uuid },
     ContactPlanned { contact_id: Uuid },
@@ -318,6 +322,7 @@ pub fn fold_received(case_id: Uuid, events: &[Event], receipts: &HashMap<Uuid, R
                     infant: c.infant.clone(),
                     opened_by: e.author.clone(),
                     opened_at: e.recorded_at,
+                    to_team_inbox: c.to_team_inbox,
                 });
                 entry(e.recorded_at.date_naive(), ChronologyItem::CaseOpened);
             }
@@ -409,6 +414,7 @@ pub fn fold_received(case_id: Uuid, events: &[Event], receipts: &HashMap<Uuid, R
                     EventBody::SupervisionRecorded(s) => record
                         .supervision(&w, s)
                         .map(|d| (d, ChronologyItem::Supervision { supervision_id: s.supervision_id })),
+                    EventBody::ReferralTriaged(t) => record.triaged(&w, t).map(|d| (d, ChronologyItem::Triage { triage_id: t.triage_id })),
                     EventBody::ConsultationRecorded(c) => record
                         .consultation(&w, c)
                         .map(|d| (d, ChronologyItem::Consultation { consultation_id: c.consultation_id })),
@@ -540,6 +546,7 @@ mod tests {
                     parent: Some(Person { name: "Parent A".into() }),
                     due_date: Some(day("2027-02-01")),
                     infant: None,
+                    to_team_inbox: false,
                 }),
             ),
             a.write_at(

@@ -12,10 +12,14 @@
 //! - [`retention`]: how long a case's record is kept under the Records Management Code of Practice
 //!   (2021), and which rule says so. Nothing is ever deleted because of it.
 //! - [`risk_to_review`]: a risk item answered above zero stays flagged until a risk review follows it.
+//! - [`roles`]: what admin staff may see and write (referral, contact details, appointments).
 //! - [`record`]: referrals, consultations, people, planned visits, measures, risk, alerts, tasks, discharge.
 //! - [`session_record`]: the session record headings for each kind of contact, and the note text they make.
 //! - [`supervision`]: case supervision by the lead, with agreed actions that become tasks.
 //! - [`taken_on`]: a referral found not eligible taken on anyway by a person, and the deadline that applies.
+//! - [`inbox`]: the team's inbox (referrals waiting for triage) and waiting list, and silent laptops.
+//! - [`team`]: the lead's view of the team (caseloads, waiting list, silent laptops, recent alerts).
+//! - [`triage`]: the lead's decision on a referral in the team's inbox, and who then holds the case.
 //! - `testing` (the `testing` feature, for tests and benches only): a fictional laptop that writes events.
 //! - [`vocab`]: referral reasons, referrer roles, referral status moves, consultation outcomes, THRIVE.
 
@@ -30,11 +34,15 @@ pub mod printable;
 pub mod profile;
 pub mod record;
 pub mod retention;
+pub mod roles;
 pub mod risk_to_review;
 pub mod session_record;
 pub mod strength;
 pub mod supervision;
+pub mod inbox;
 pub mod taken_on;
+pub mod team;
+pub mod triage;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod vocab;
@@ -47,6 +55,8 @@ pub use header::{vocabulary, AlertLine, CaseHeader, Choice, DueDateRange, FirstC
 pub use record::*;
 pub use taken_on::{ReferralTakenOn, TakenOn};
 pub use supervision::{AgreedAction, Supervision, SupervisionRecorded};
+pub use inbox::{InboxEntry, WaitingEntry};
+pub use triage::{ReferralTriaged, Triage, TriageDecision, TriageState};
 pub use risk_to_review::{RiskAnswer, RiskToReview};
 pub use retention::{retention, Retention, RetentionRule, RuleApplied};
 pub use printable::printable;

@@ -464,6 +464,18 @@ pub struct Referral {
     pub first_contact_on: Option<NaiveDate>,
     /// A person's decision to take on a referral found not eligible (see [`crate::taken_on`]).
     pub taken_on: Option<crate::taken_on::TakenOn>,
+    /// The lead's triage decisions, in fold order (see [`crate::triage`]).
+    #[serde(default)]
+    pub triage: Vec<crate::triage::Triage>,
+    /// Where the referral stands with triage, worked out from `triage`.
+    pub triage_state: crate::triage::TriageState,
+}
+
+impl Referral {
+    /// The day the referrer was first told the referral had arrived, if anyone has recorded it.
+    pub fn acknowledged_on(&self) -> Option<NaiveDate> {
+        self.history.iter().filter(|s| s.status == ReferralStatus::Acknowledged).map(|s| s.on).min()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -835,6 +847,8 @@ impl RecordFold {
             history: vec![StatusStep { status: ReferralStatus::Received, on: r.received_on, reason: None, by: w.author.to_string() }],
             first_contact_on: None,
             taken_on: None,
+            triage: Vec::new(),
+            triage_state: crate::triage::TriageState::Awaiting,
         });
         Ok(r.received_on)
     }
@@ -863,6 +877,27 @@ impl RecordFold {
             return Err("the referral was already taken on; this second decision is kept here, not applied".into());
         }
         referral.taken_on = Some(crate::taken_on::TakenOn { details: t.clone(), by: w.author.to_string() });
+        Ok(t.on)
+    }
+
+    /// A triage decision. Every decision is kept; the ones that stand decide the state. A single
+    /// standing decision closes the referral with its status (a consultation leaves the status
+    /// as it is); a conflict changes no status until a person settles it.
+    pub fn triaged(&mut self, w: &Written, t: &crate::triage::ReferralTriaged) -> Result<NaiveDate, String> {
+        self.once(t.triage_id, "a triage decision")?;
+        let Some(referral) = self.record.referral.as_mut().filter(|r| r.details.referral_id == t.referral_id) else {
+            return Err("a triage decision about a referral this laptop does not hold".into());
+        };
+        referral.triage.push(crate::triage::Triage { details: t.clone(), by: w.author.to_string(), recorded_at: w.recorded_at });
+        referral.triage_state = crate::triage::state(&referral.triage);
+        if let crate::triage::TriageState::Decided { decision } = &referral.triage_state {
+            if decision.details.triage_id == t.triage_id {
+                if let Some(status) = t.decision.status() {
+                    referral.status = status;
+                    referral.history.push(StatusStep { status, on: t.on, reason: t.reason.clone(), by: w.author.to_string() });
+                }
+            }
+        }
         Ok(t.on)
     }
 

@@ -128,6 +128,54 @@ pub fn person_recorded(role: crate::record::PersonRole, name: &str) -> crate::re
     }
 }
 
+/// The opening of a case logged as a referral for the team's inbox.
+pub fn opened_for_inbox(family: &str) -> EventBody {
+    EventBody::CaseOpened(crate::event::CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None, to_team_inbox: true })
+}
+
+/// An eligible referral from a fictional midwife, received on `on`, first contact due five days later.
+pub fn referral_received(on: chrono::NaiveDate) -> crate::record::ReferralReceived {
+    crate::record::ReferralReceived {
+        referral_id: Uuid::now_v7(),
+        received_on: on,
+        profile_id: "wigan-babs".into(),
+        referrer: crate::record::Professional {
+            name: "Midwife Testperson".into(),
+            role: crate::vocab::ReferrerRole::Midwife,
+            organisation: None,
+            phone: None,
+            email: None,
+        },
+        consent_to_refer: true,
+        reasons: vec![crate::vocab::ReferralReason::PoorSignsOfAttachment],
+        other_reasons: None,
+        gp_practice: None,
+        pregnant: Some(true),
+        residence_confirmed: Some(true),
+        eligibility: crate::profile::EligibilityResult::Eligible { reasons: vec![] },
+        first_contact_due: Some(on + chrono::Days::new(7)),
+    }
+}
+
+/// A triage decision on `referral_id`, made on `on`, replacing `supersedes`.
+pub fn triaged(
+    referral_id: Uuid,
+    decision: crate::triage::TriageDecision,
+    to: &[&str],
+    on: chrono::NaiveDate,
+    supersedes: &[Uuid],
+) -> crate::triage::ReferralTriaged {
+    crate::triage::ReferralTriaged {
+        triage_id: Uuid::now_v7(),
+        referral_id,
+        decision,
+        on,
+        allocate_to: to.iter().map(|s| s.to_string()).collect(),
+        reason: (decision == crate::triage::TriageDecision::Decline).then(|| "Fictional reason: outside the service's area".into()),
+        supersedes: supersedes.to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,7 +211,7 @@ fn implausible_due_dates_are_refused() {
 /// Opening a case with a due date `offset` days from `today`.
 fn open_with_due_date(today: NaiveDate, offset: i64) -> (NaiveDate, Result<(), casebook_domain::ValidationError>) {
     let due = today + chrono::TimeDelta::days(offset);
-    let body = EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Due".into(), parent: None, due_date: Some(due), infant: None });
+    let body = EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Due".into(), parent: None, due_date: Some(due), infant: None, to_team_inbox: false });
     (due, body.validate(today))
 }
 

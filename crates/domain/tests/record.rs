@@ -70,7 +70,7 @@ fn contact(id: Uuid, date: &str, outcome: AttendanceOutcome) -> EventBody {
 }
 
 fn opened() -> EventBody {
-    EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Record".into(), parent: None, due_date: Some(d("2027-02-01")), infant: None })
+    EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Record".into(), parent: None, due_date: Some(d("2027-02-01")), infant: None, to_team_inbox: false })
 }
 
 /// A full, ordinary case: referral to discharge.
@@ -356,7 +356,7 @@ fn a_missed_deadline_a_premature_baby_and_a_lone_worker_alert() {
     let mut a = Laptop::new("duty.clinician");
     let referral_id = Uuid::now_v7();
     let events = vec![
-        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Header".into(), parent: None, due_date: None, infant: None })),
+        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Header".into(), parent: None, due_date: None, infant: None, to_team_inbox: false })),
         a.write(case, 1, EventBody::ReferralReceived(referral(referral_id))),
         a.write(case, 2, EventBody::PersonRecorded(PersonRecorded {
             person_id: Uuid::now_v7(),
@@ -423,7 +423,7 @@ fn the_header_says_which_correction_applies_and_warns_of_a_test_nhs_number() {
         based_on: vec![],
     };
     let events = vec![
-        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Rules".into(), parent: None, due_date: None, infant: None })),
+        a.write(case, 0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Rules".into(), parent: None, due_date: None, infant: None, to_team_inbox: false })),
         a.write(case, 1, EventBody::PersonRecorded(baby("999 000 0018"))),
     ];
     let state = fold(case, &events);
@@ -452,7 +452,7 @@ fn a_due_date_long_passed_still_shows_and_says_what_to_record() {
     let opened = a.write(
         case,
         0,
-        EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Late".into(), parent: None, due_date: Some(d("2026-12-01")), infant: None }),
+        EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Late".into(), parent: None, due_date: Some(d("2026-12-01")), infant: None, to_team_inbox: false }),
     );
     let state = fold(case, &[opened]);
     assert_eq!(CaseHeader::of(&state, d("2026-12-29")).pregnancy.as_deref(), Some("44 weeks pregnant (due 1 December 2026)"));
@@ -491,6 +491,7 @@ fn a_parent_named_only_when_the_case_was_opened_is_still_in_the_header() {
             parent: Some(Person { name: "Alex Testfamily".into() }),
             due_date: Some(d("2027-02-01")),
             infant: None,
+            to_team_inbox: false,
         }),
     );
     let h = CaseHeader::of(&fold(case, &[opened]), d(TODAY));

@@ -29,6 +29,7 @@ impl Case {
             parent: Some(Person { name: "Parent Fictional".into() }),
             due_date: due_date.map(d),
             infant: infant.map(|(name, dob)| Infant { name: Some(name.into()), date_of_birth: d(dob) }),
+            to_team_inbox: false,
         }));
         case
     }

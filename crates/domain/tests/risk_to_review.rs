@@ -41,7 +41,7 @@ fn review(on: &str) -> EventBody {
 }
 
 fn opened() -> EventBody {
-    EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Risk".into(), parent: None, due_date: None, infant: None })
+    EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Risk".into(), parent: None, due_date: None, infant: None, to_team_inbox: false })
 }
 
 /// The EPDS from the issue: the first box ticked on every item. Item 10's first box is "Yes,

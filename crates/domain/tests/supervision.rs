@@ -34,7 +34,7 @@ fn supervision_is_in_the_chronology_and_its_agreed_actions_are_tasks() {
     let s = supervision(vec![action("Letter to the GP", "2026-11-27"), action("Joint visit with the health visitor", "2026-12-04")]);
     let first_task = s.actions[0].task_id;
     let events = vec![
-        clin.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Supervision".into(), parent: None, due_date: None, infant: None })),
+        clin.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Supervision".into(), parent: None, due_date: None, infant: None, to_team_inbox: false })),
         lead.write_at(case, T0 + 60_000, EventBody::SupervisionRecorded(s.clone())),
         clin.write_at(case, T0 + 120_000, EventBody::TaskCompleted(TaskCompleted { task_id: first_task })),
         // The same supervision sent twice is kept once.

@@ -48,7 +48,7 @@ fn taken_on(id: Uuid, on: &str, due: &str) -> EventBody {
 fn fold_all(bodies: Vec<EventBody>) -> CaseState {
     let case = Uuid::now_v7();
     let mut laptop = Laptop::new("lead.one");
-    let opened = EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-TakenOn".into(), parent: None, due_date: None, infant: None });
+    let opened = EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-TakenOn".into(), parent: None, due_date: None, infant: None, to_team_inbox: false });
     let events: Vec<Event> = std::iter::once(opened)
         .chain(bodies)
         .enumerate()

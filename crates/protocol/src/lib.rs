@@ -40,6 +40,12 @@ pub enum Role {
 }
 
 impl Role {
+    /// Leads and admin staff see every case of their team (admin staff only its referral, contact
+    /// and appointment details); clinicians only the cases allocated to them.
+    pub fn sees_whole_team(self) -> bool {
+        matches!(self, Role::Lead | Role::Admin)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Clinician => "clinician",
@@ -304,3 +310,7 @@ mod tests {
         assert_eq!(digest_of(&[]).0, 0);
     }
 }
+
+/// `GET /v1/team` (leads only): the team's people and their laptops, with each laptop's last
+/// complete sync and how many signed notes it held unsent when that sync began.
+pub type TeamResponse = casebook_domain::team::Roster;

@@ -590,6 +590,24 @@ fn entry(state: &CaseState, e: &ChronologyEntry) -> Block {
                 None => ("Case supervision".to_string(), String::new()),
             }
         }
+        ChronologyItem::Triage { triage_id } => {
+            match record.referral.as_ref().and_then(|r| r.triage.iter().find(|t| t.details.triage_id == *triage_id)) {
+                Some(t) => {
+                    let mut body = Vec::new();
+                    if !t.details.allocate_to.is_empty() {
+                        body.push(format!("Allocated to: {}", t.details.allocate_to.join(", ")));
+                    }
+                    if let Some(reason) = &t.details.reason {
+                        body.push(format!("Reason: {reason}"));
+                    }
+                    if !t.details.supersedes.is_empty() {
+                        body.push("Replaces the earlier triage decision".to_string());
+                    }
+                    (format!("Triage by {}: {}", t.by, t.details.decision.label().to_lowercase()), body.join("\n"))
+                }
+                None => ("Triage decision".to_string(), String::new()),
+            }
+        }
         ChronologyItem::ReferralTakenOn => match record.referral.as_ref().and_then(|r| r.taken_on.as_ref()) {
             Some(t) => {
                 let mut body = format!("Reason: {}", t.details.reason);

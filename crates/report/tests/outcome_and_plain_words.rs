@@ -40,6 +40,7 @@ fn discharged_case() -> (CaseState, Vec<Event>) {
             }),
             due_date: None,
             infant: None,
+            to_team_inbox: false,
         }),
         measure(
             MeasureKind::Epds,

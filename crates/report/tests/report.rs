@@ -89,6 +89,7 @@ fn story() -> Story {
                 parent: Some(Person { name: PARENT.into() }),
                 due_date: None,
                 infant: Some(Infant { name: Some("Sam Fictional".into()), date_of_birth: d("2026-10-01") }),
+                to_team_inbox: false,
             }),
         ),
         duty.write(
@@ -523,6 +524,7 @@ fn the_subject_access_json_holds_every_event_once_and_reads_back() {
                 }),
                 due_date: Some(d("2027-03-01")),
                 infant: None,
+                to_team_inbox: false,
             }),
         ),
         lap.write(

@@ -25,6 +25,7 @@ fn case(due_date: Option<&str>, infant: Option<&str>, discharged: Option<&str>) 
         parent: Some(Person { name: PARENT.into() }),
         due_date: due_date.map(d),
         infant: infant.map(|dob| Infant { name: Some("Sam Fictional".into()), date_of_birth: d(dob) }),
+        to_team_inbox: false,
     })];
     if let Some(on) = discharged {
         bodies.push(EventBody::CaseDischarged(CaseDischarged {

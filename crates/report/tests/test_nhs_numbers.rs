@@ -42,7 +42,7 @@ fn test_and_placeholder_nhs_numbers_are_marked_in_the_chronology_and_subject_acc
     let case = Uuid::now_v7();
     let mut lap = Laptop::new("clin.one");
     let events = vec![
-        lap.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Numbers".into(), parent: None, due_date: None, infant: None })),
+        lap.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Numbers".into(), parent: None, due_date: None, infant: None, to_team_inbox: false })),
         lap.write_at(case, T0 + 60_000, person("Alex Fictional", PersonRole::ParentOrCarer, "999 000 0018")),
         lap.write_at(case, T0 + 120_000, person("Sam Fictional", PersonRole::Infant, "0000000000")),
         lap.write_at(case, T0 + 180_000, person("Jo Fictional", PersonRole::ParentOrCarer, "943 476 5919")),

@@ -45,6 +45,14 @@ pub struct Facts {
     /// away: their signature may still follow. Backends fill it only for a signature that would
     /// otherwise be refused as written after the laptop knew.
     pub begun_before_told: HashSet<(Uuid, Uuid)>,
+    /// The pushing user's team (username and role), read only when the batch holds a triage
+    /// decision, whose allocation must name people of the team who may hold a case.
+    pub team: HashMap<String, casebook_protocol::Role>,
+}
+
+/// Whether a batch needs [`Facts::team`].
+pub fn needs_team(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e.body, casebook_domain::EventBody::ReferralTriaged(_)))
 }
 
 /// The notes whose signature in `events` would be refused as written after the laptop was told,
@@ -96,6 +104,39 @@ pub const NOT_YOURS: &str = "This case is not allocated to you, so entries for i
 pub const SUPERVISION_BY_LEAD: &str =
     "Only the team's lead records case supervision, so this entry was not added to the team's record. It is kept on this laptop: ask your lead to record it.";
 
+/// The sentence a clinical entry from admin staff gets.
+pub const ADMIN_NOT_CLINICAL: &str = "Admin staff log referrals, contact details and appointments, not clinical entries, so this entry was not added to the team's record. It is kept on this laptop.";
+
+/// The sentence a triage from anyone but a lead gets.
+pub const TRIAGE_BY_LEAD: &str =
+    "Only the team's lead triages referrals, so this decision was not added to the team's record. It is kept on this laptop: ask your lead to triage the referral.";
+
+/// What a role may write, decided here and not on the laptop: a clinician's laptop could send a
+/// supervision in the lead's words, an admin's a clinical note. None when the role may write it.
+fn role_refusal(e: &Event, role: casebook_protocol::Role, facts: &Facts) -> Option<(&'static str, String)> {
+    use casebook_domain::EventBody;
+    use casebook_protocol::Role;
+    if role == Role::Admin && !casebook_domain::roles::admin_may_write(e) {
+        return Some(("admin_not_clinical", ADMIN_NOT_CLINICAL.into()));
+    }
+    match &e.body {
+        EventBody::SupervisionRecorded(_) if role != Role::Lead => Some(("supervision_by_lead_only", SUPERVISION_BY_LEAD.into())),
+        EventBody::ReferralTriaged(_) if role != Role::Lead => Some(("triage_by_lead_only", TRIAGE_BY_LEAD.into())),
+        EventBody::ReferralTriaged(t) => t.allocate_to.iter().find_map(|name| match facts.team.get(name.trim()) {
+            Some(Role::Clinician | Role::Lead) => None,
+            Some(Role::Admin) => Some((
+                "not_a_clinician",
+                format!("{name} is on the admin staff, who never hold cases, so this triage decision was not added to the team's record; allocate to a clinician."),
+            )),
+            None => Some((
+                "not_on_team",
+                format!("{name} is not on your team, so this triage decision was not added to the team's record; allocate to a clinician of your team."),
+            )),
+        }),
+        _ => None,
+    }
+}
+
 /// Decides every event of a batch, in order, as if each earlier one had already been stored.
 /// `username` names the author in the late-write flag; `role` decides what only a lead may write.
 pub fn decide(events: &[Event], facts: &Facts, username: &str, role: casebook_protocol::Role) -> Vec<Decision> {
@@ -140,10 +181,8 @@ pub fn decide(events: &[Event], facts: &Facts, username: &str, role: casebook_pr
                 None
             }
         };
-        // What a role may write is decided here, not on the laptop: a clinician's laptop could
-        // send a supervision in the lead's words.
-        if matches!(e.body, casebook_domain::EventBody::SupervisionRecorded(_)) && role != casebook_protocol::Role::Lead {
-            out.push(problem(index, e, "supervision_by_lead_only", SUPERVISION_BY_LEAD));
+        if let Some((code, message)) = role_refusal(e, role, facts) {
+            out.push(problem(index, e, code, message));
             continue;
         }
         if let Some(held) = facts.held.get(&e.id) {
@@ -201,7 +240,7 @@ mod tests {
     const T0: u64 = 1_795_514_400_000;
 
     fn opened(l: &mut Laptop, case: Uuid) -> Event {
-        l.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily".into(), parent: None, due_date: None, infant: None }))
+        l.write_at(case, T0, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }))
     }
 
     fn signed(l: &mut Laptop, case: Uuid, note_id: Uuid, text: &str) -> Event {

@@ -90,7 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/token", post(signin::token))
         .route("/v1/logout", post(signin::logout))
         .route("/v1/me", get(me))
-        .route("/v1/push", post(push_unless_admin))
+        .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/cases/{case_id}/digest", get(cases::digest))
         .route("/v1/cases/{case_id}/events", get(cases::case_events))
@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cases/{case_id}/allocations", post(cases::allocate))
         .route("/v1/cases/{case_id}/allocations/{username}", axum::routing::delete(cases::deallocate))
         .route("/v1/allocations", get(cases::allocations))
+        .route("/v1/team", get(cases::team))
         .route("/v1/drafts", get(cases::list_drafts))
         .route("/v1/drafts/{note_id}", put(cases::put_draft).delete(cases::delete_draft))
         .layer(DefaultBodyLimit::max(max_body))
@@ -356,7 +357,18 @@ pub fn validate_batch(events: &[casebook_domain::Event], user: &UserRecord, devi
 
 /// Codes that mean someone tried to write as another person or laptop, or into a case that is not
 /// theirs: recorded as security events, not just refused.
-const SECURITY_CODES: [&str; 5] = ["author_mismatch", "device_mismatch", "hash_mismatch", "case_not_allowed", "allocation_ended"];
+/// Refusals recorded as security events: a laptop writing what its user may not (someone else's
+/// entry or case, or what only another role writes).
+const SECURITY_CODES: [&str; 8] = [
+    "author_mismatch",
+    "device_mismatch",
+    "hash_mismatch",
+    "case_not_allowed",
+    "allocation_ended",
+    "admin_not_clinical",
+    "supervision_by_lead_only",
+    "triage_by_lead_only",
+];
 
 /// `POST /v1/push`: every event gets its own answer. One that breaks a rule is refused with its
 /// reason (and recorded); the rest of the batch is stored all the same.
@@ -414,24 +426,32 @@ async fn push(State(state): State<AppState>, authed: Authed, ApiJson(req): ApiJs
         state.metrics.refusals.add(refusals.len() as u64);
         state.storage.audit_many(&refusals).await?;
     }
+    apply_triage(&state, &authed, &req.events, &results).await?;
     let stored_now = results.iter().filter(|r| r.stored_now).count() as u64;
     state.metrics.events_stored.add(stored_now);
     Ok(Json(PushResponse { results }))
 }
 
-/// Administrators never write to a case record (opening one included), so their batches are
-/// turned away before they are even read.
-async fn push_unless_admin(State(state): State<AppState>, authed: Authed, req: Request) -> Result<Json<PushResponse>, ApiError> {
-    if authed.user.role == Role::Admin {
-        let err = ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admins_do_not_write",
-            "Administrators cannot add to case records; a clinician or the team's lead writes them.",
-        );
-        return Err(state.refuse(&authed, "refused_push", None, "push", err).await);
+/// Makes who holds each case of the batch with a triage decision (stored now, or already held:
+/// a laptop retrying after a lost answer) follow its decisions, and records each change. Safe to
+/// repeat, so a crash between storing a decision and applying it is mended by the retry.
+async fn apply_triage(state: &Service, authed: &Authed, events: &[casebook_domain::Event], results: &[PushResult]) -> Result<(), ApiError> {
+    let cases: std::collections::BTreeSet<Uuid> = events
+        .iter()
+        .zip(results)
+        .filter(|(e, r)| r.refused.is_none() && matches!(e.body, casebook_domain::EventBody::ReferralTriaged(_)))
+        .map(|(e, _)| e.case_id)
+        .collect();
+    for case_id in cases {
+        let changes = state.storage.reconcile_triage(case_id).await?;
+        for name in &changes.granted {
+            state.audit_as(authed, "allocate", Some(case_id), format!("allocated to {name} at triage")).await?;
+        }
+        for name in &changes.taken_away {
+            state.audit_as(authed, "deallocate", Some(case_id), format!("taken away from {name} at triage")).await?;
+        }
     }
-    let body = ApiJson::from_request(req, &state).await?;
-    push(State(state), authed, body).await
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -443,6 +463,9 @@ pub struct PullQuery {
     /// what it wrote up to here still arrives, nothing after. A laptop that does not say is taken
     /// to have written nothing more.
     written_up_to: Option<u64>,
+    /// How many signed notes the laptop held unsent when this sync began, for the lead's view of
+    /// laptops that have not synced.
+    notes_waiting: Option<u32>,
 }
 
 async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(q): ApiQuery<PullQuery>) -> Result<Json<PullResponse>, ApiError> {
@@ -452,13 +475,18 @@ async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(q): ApiQue
     let max_bytes = page_bound("max_bytes", q.max_bytes)?.unwrap_or(state.config.max_pull_bytes).min(state.config.max_pull_bytes);
     // Read before the page, so it is never below a sequence number the page contains.
     let latest_seq = state.storage.latest_seq().await?;
+    let mut page = state.storage.pull(&authed.user, authed.device.id, after, limit, max_bytes).await?;
     if authed.user.role == Role::Admin {
-        // Administrators never receive clinical content, whatever access rows exist; their own
-        // non-clinical view of the team's cases is not served here.
-        let response = PullResponse { events: Vec::new(), next_cursor: after, more: false, access_removed: Vec::new(), server_time: Utc::now(), latest_seq };
-        return Ok(Json(response));
+        // Admin staff receive a case's referral, contact and appointment entries, never its
+        // clinical content; the cursor still moves past what they do not receive.
+        page.events.retain(|e| casebook_domain::roles::admin_sees(e.event.body.kind()));
+        for e in &mut page.events {
+            e.flag = None;
+        }
     }
-    let page = state.storage.pull(&authed.user, authed.device.id, after, limit, max_bytes).await?;
+    if !page.more {
+        state.storage.device_synced(authed.device.id, Utc::now(), q.notes_waiting).await?;
+    }
     state.metrics.events_pulled.add(page.events.len() as u64);
     if !page.access_removed.is_empty() {
         state.storage.removal_told(authed.device.id, &page.access_removed, q.written_up_to.unwrap_or(0), Utc::now()).await?;

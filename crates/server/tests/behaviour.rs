@@ -264,7 +264,7 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing(backend: Backend) {
     // nothing refused is stored.
     let code = |c: &str| Some(c.to_string());
     // A laptop clock five days fast (up to four days is accepted, so notes are never stranded).
-    let mut fast = a1.event(case, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Fast".into(), parent: None, due_date: None, infant: None }));
+    let mut fast = a1.event(case, EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Fast".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }));
     fast.hlc.wall_ms += 5 * 24 * 3_600_000;
     fast.content_hash = fast.compute_hash();
     let answer = h.push(&a1, std::slice::from_ref(&fast)).await;

@@ -94,7 +94,7 @@ async fn a_new_case_raced_by_two_teams_belongs_to_one() {
         let (case, opened_a) = la.open_case(&format!("Testfamily-Claim{round}"));
         let opened_b = lb.event(
             case,
-            EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Other".into(), parent: None, due_date: None, infant: None }),
+            EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-Other".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }),
         );
         let (sa, sb) = (s.clone(), s.clone());
         let (a1c, b1c) = (a1.clone(), b1.clone());

@@ -16,6 +16,7 @@ fn opened(family: &str, infant_born: Option<chrono::NaiveDate>) -> EventBody {
         parent: Some(Person { name: "Parent Fictional".into() }),
         due_date: None,
         infant: infant_born.map(|dob| Infant { name: Some("Baby Fictional".into()), date_of_birth: dob }),
+        to_team_inbox: false,
     })
 }
 

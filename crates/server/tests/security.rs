@@ -74,6 +74,19 @@ async fn nothing_readable(h: &Harness, who: &Laptop, case: Uuid) {
     assert!(events.iter().all(|e| e.event.case_id != case), "{} pulled events of {case}", who.username());
 }
 
+/// Asserts that `who` gets none of `case`'s clinical content: no digest, no events, and by
+/// pulling only the kinds admin staff see.
+async fn no_clinical_content(h: &Harness, who: &Laptop, case: Uuid) {
+    for path in [format!("/v1/cases/{case}/digest"), format!("/v1/cases/{case}/events")] {
+        let (status, body) = error_body(h.get(who, &path).await).await;
+        assert_eq!((status, body.code.as_str()), (404, "case_not_found"), "{} reading {path}", who.username());
+    }
+    let (events, _, _) = h.pull_all(who, Cursor::default()).await;
+    let kinds: Vec<&str> = events.iter().filter(|e| e.event.case_id == case).map(|e| e.event.body.kind()).collect();
+    assert!(kinds.iter().all(|k| casebook_domain::roles::admin_sees(k)), "{} pulled {kinds:?}", who.username());
+    assert!(!kinds.contains(&"note_signed"), "{kinds:?}");
+}
+
 async fn held(h: &Harness, who: &Laptop) -> Vec<CaseAllocation> {
     h.get(who, "/v1/allocations").await.json::<AllocationsResponse>().await.unwrap().cases
 }
@@ -99,23 +112,24 @@ async fn admin_and_leads_stay_within_their_role(backend: Backend) {
         let (status, body) = error_body(allocate(&h, &admin, case, "admin.a").await).await;
         assert_eq!((status, body.code.as_str()), (403, "admins_do_not_allocate"), "{}", body.message);
         assert!(body.message.ends_with('.') && body.message.contains("lead"), "one actionable sentence: {}", body.message);
-        nothing_readable(&h, &admin, case).await;
     }
+    nothing_readable(&h, &admin, case_b).await;
+    // Of their own team's case, only what admin staff work with (the family, the referral,
+    // appointments), never the note; and never the whole record by digest or events.
+    no_clinical_content(&h, &admin, case_a).await;
     // Nor can they hand a case to someone else, or take one away.
     let (status, _) = error_body(allocate(&h, &admin, case_b, "clin.a1").await).await;
     assert_eq!(status, 403);
     nothing_readable(&h, &a1, case_b).await;
     let (status, _) = error_body(deallocate(&h, &admin, case_a, "clin.a1").await).await;
     assert_eq!(status, 403);
-    // No draft backups for a case, and no events into any case, old or new.
+    // No draft backups for a case, and no clinical entries into any case, old or new; a case they
+    // open must be a referral for the team's inbox.
     let (_, resp) = put_draft(&h, &admin, case_a).await;
     assert_eq!(resp.status(), 404, "an administrator cannot back up a draft for a case");
     let (new_case, opened_new) = admin.open_case("Testfamily-ByAdmin");
     let into_a = admin.note(case_a, "Fictional note an administrator tries to add");
-    for batch in [vec![opened_new], vec![into_a]] {
-        let (status, body) = error_body(h.push_raw(&admin, serde_json::json!({ "events": batch })).await).await;
-        assert_eq!((status, body.code.as_str()), (403, "admins_do_not_write"), "{}", body.message);
-    }
+    assert_eq!(h.push_codes(&admin, &[opened_new, into_a]).await, [Some("admin_not_clinical".into()), Some("admin_not_clinical".into())]);
     nothing_readable(&h, &lead_a, new_case).await;
     assert_eq!(h.storage.event_count().await.unwrap(), 4, "nothing an administrator sent was stored");
     // The audit trail of their own team's cases, yes (no clinical content in it); another team's, no.
@@ -140,12 +154,13 @@ async fn admin_and_leads_stay_within_their_role(backend: Backend) {
     nothing_readable(&h, &b1, case_a).await;
     let (status, body) = error_body(allocate(&h, &lead_a, case_a, "admin.a").await).await;
     assert_eq!((status, body.code.as_str()), (403, "admins_hold_no_cases"), "{}", body.message);
-    nothing_readable(&h, &admin, case_a).await;
+    no_clinical_content(&h, &admin, case_a).await;
 
     // Everything refused left the allocations as they were.
     assert_eq!(held(&h, &b1).await, vec![CaseAllocation { case_id: case_b, clinicians: vec!["clin.b1".into()] }]);
     assert_eq!(held(&h, &a1).await, vec![CaseAllocation { case_id: case_a, clinicians: vec!["clin.a1".into()] }]);
-    assert_eq!(held(&h, &admin).await, vec![]);
+    // Admin staff see who holds each of their team's cases (to book appointments), and hold none.
+    assert_eq!(held(&h, &admin).await, vec![CaseAllocation { case_id: case_a, clinicians: vec!["clin.a1".into()] }]);
     // Within the rules, the lead still allocates.
     assert_eq!(allocate(&h, &lead_a, case_a, "clin.a2").await.status(), 204);
 }
@@ -288,7 +303,7 @@ async fn cli_actions_are_audited(backend: Backend) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("administrators never hold cases") && err.trim().lines().count() == 1, "{err}");
     let admin = h.login("admin.a").await;
-    nothing_readable(&h, &admin, case).await;
+    no_clinical_content(&h, &admin, case).await;
 
     let lines = exported(&db, &[]);
     let cli_rows: Vec<(&str, &str)> = lines
@@ -369,6 +384,7 @@ async fn a_squatted_case_is_settled(backend: Backend) {
             parent: None,
             due_date: None,
             infant: None,
+            to_team_inbox: false,
         }),
     );
     let squat_note = b1.note(case, "Text the other team wrote into the case (fictional).");

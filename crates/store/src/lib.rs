@@ -18,6 +18,7 @@ pub mod projection;
 pub mod record;
 pub mod rules;
 pub mod schema;
+pub mod team;
 /// Passphrase strength now lives in the domain crate, shared with the central store's accounts.
 pub use casebook_domain::strength;
 

@@ -518,12 +518,13 @@ fn text(value: Option<String>) -> Option<String> {
 }
 
 /// The family as intake typed them, for the case a referral (or a consultation instead) opens.
-fn family_opened(input: &ReferralInput) -> EventBody {
+fn family_opened(input: &ReferralInput, to_team_inbox: bool) -> EventBody {
     EventBody::CaseOpened(CaseOpened {
         family_name: input.family_name.trim().to_string(),
         parent: text(input.parent_name.clone()).map(|name| Person { name }),
         due_date: input.due_date,
         infant: input.infant_dob.map(|date_of_birth| Infant { name: text(input.infant_name.clone()), date_of_birth }),
+        to_team_inbox,
     })
 }
 
@@ -625,7 +626,8 @@ impl Store {
     pub fn receive_referral(&mut self, input: ReferralInput) -> Result<CaseSummary> {
         let check = self.check_referral(&input)?;
         let case_id = Uuid::now_v7();
-        let opened = family_opened(&input);
+        // Signed in to a team, a referral goes to the team's inbox for the lead's triage.
+        let opened = family_opened(&input, self.works_with_team()?);
         let referral = EventBody::ReferralReceived(ReferralReceived {
             referral_id: Uuid::now_v7(),
             received_on: input.received_on,
@@ -658,7 +660,7 @@ impl Store {
         advice: Option<String>,
     ) -> Result<CaseSummary> {
         let case_id = Uuid::now_v7();
-        let opened = family_opened(&input);
+        let opened = family_opened(&input, false);
         let why: Vec<String> =
             input.reasons.iter().map(|r| r.label().to_string()).chain(text(input.other_reasons)).collect();
         let question = match why.is_empty() {
@@ -681,7 +683,7 @@ impl Store {
         self.case_summary(case_id)
     }
 
-    fn append_one(&mut self, case_id: Uuid, body: EventBody) -> Result<CaseState> {
+    pub(crate) fn append_one(&mut self, case_id: Uuid, body: EventBody) -> Result<CaseState> {
         let (_, state) = self.write(|tx, w, clock| w.append(tx, clock, case_id, body))?;
         Ok(state)
     }
@@ -1100,13 +1102,16 @@ impl Store {
 
 /// The caseload with a filter applied.
 impl Store {
+    /// The caseload: referrals waiting in the team's inbox are left out (they are in the inbox).
     pub fn list_cases_matching(&self, filter: &CaseFilter, today: NaiveDate) -> Result<Vec<CaseSummary>> {
-        Ok(self.list_cases()?.into_iter().filter(|c| filter.matches(c, today)).collect())
+        let inbox = self.inbox_case_ids()?;
+        Ok(self.list_cases()?.into_iter().filter(|c| !inbox.contains(&c.case_id) && filter.matches(c, today)).collect())
     }
 }
 
 pub(crate) fn write_projection(tx: &rusqlite::Transaction, state: &CaseState) -> Result<()> {
     let id = state.case_id.to_string();
+    crate::team::write_team_columns(tx, state)?;
     tx.prepare_cached("DELETE FROM planned_visits WHERE case_id = ?1")?.execute([&id])?;
     tx.prepare_cached("DELETE FROM due_items WHERE case_id = ?1")?.execute([&id])?;
     let mut visit = tx.prepare_cached(

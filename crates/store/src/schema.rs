@@ -214,6 +214,16 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE cases ADD COLUMN risk_to_review_since TEXT;
     "#,
+    // 13: the team's work: whether a case is a referral waiting in the team's inbox, where it
+    // stands with triage, and what the lead's team view filters on (THRIVE grouping, when the
+    // risk review is due). All worked out from the events; filled in by the rebuild.
+    r#"
+    ALTER TABLE cases ADD COLUMN in_inbox INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cases ADD COLUMN triage TEXT;
+    ALTER TABLE cases ADD COLUMN thrive TEXT;
+    ALTER TABLE cases ADD COLUMN risk_review_on TEXT;
+    ALTER TABLE cases ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -45,7 +45,7 @@ fn seed_history(c: &Central, cases: usize, events_per_case: usize) {
             let mut batch = Vec::with_capacity(events_per_case);
             for i in 0..events_per_case {
                 let body = if i == 0 {
-                    EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-B{case_n:02}"), parent: None, due_date: None, infant: None })
+                    EventBody::CaseOpened(CaseOpened { family_name: format!("Testfamily-B{case_n:02}"), parent: None, due_date: None, infant: None, to_team_inbox: false })
                 } else {
                     EventBody::NoteSigned(NoteSigned { note_id: Uuid::now_v7(), contact_id: None, occurred_on: now.date_naive(), text: words(i) })
                 };
@@ -82,7 +82,7 @@ fn main() {
     for round in 0..7 {
         let (_dir, mut laptop) = fresh_laptop("clin.two", &c);
         sync(&mut laptop).unwrap(); // first contact (and the first daily verification) out of the way
-        let case = laptop.open_case(CaseOpened { family_name: format!("Testfamily-Day{round}"), parent: None, due_date: None, infant: None }).unwrap().case_id;
+        let case = laptop.open_case(CaseOpened { family_name: format!("Testfamily-Day{round}"), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
         for i in 0..49 {
             laptop.sign_note(DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: chrono::Local::now().date_naive(), text: words(i) }).unwrap();
         }

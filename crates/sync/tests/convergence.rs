@@ -99,7 +99,7 @@ fn run(ops: Vec<Op>, skews: Vec<i64>) -> Result<(), TestCaseError> {
                 let l = &mut laptops[r];
                 let case = l
                     .store
-                    .open_case(CaseOpened { family_name: format!("Testfamily-P{step}"), parent: None, due_date: None, infant: None })
+                    .open_case(CaseOpened { family_name: format!("Testfamily-P{step}"), parent: None, due_date: None, infant: None, to_team_inbox: false })
                     .unwrap()
                     .case_id;
                 opened.push(case);

@@ -11,7 +11,7 @@ use common::*;
 use uuid::Uuid;
 
 fn open(store: &mut Store, family: &str) -> Uuid {
-    store.open_case(CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None }).unwrap().case_id
+    store.open_case(CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id
 }
 
 fn input(case_id: Uuid, text: String) -> DraftInput {

@@ -25,7 +25,7 @@ fn notes_written_offline_reach_the_team_once() {
 
     // Written before ever signing in: nothing is lost by working offline first.
     let case = one
-        .open_case(CaseOpened { family_name: "Testfamily-Sync".into(), parent: Some(Person { name: "Parent S".into() }), due_date: None, infant: None })
+        .open_case(CaseOpened { family_name: "Testfamily-Sync".into(), parent: Some(Person { name: "Parent S".into() }), due_date: None, infant: None, to_team_inbox: false })
         .unwrap()
         .case_id;
     let first = note(&mut one, case, "Fictional home visit note, written offline.");
@@ -95,7 +95,7 @@ fn an_unreachable_server_loses_nothing_and_says_so() {
     let c = central(ServiceConfig::default());
     let (_d, mut one) = laptop("clin.one");
     login(&mut one, &c.url, "clin.one", PASSWORD, "laptop").unwrap();
-    let case = one.open_case(CaseOpened { family_name: "Testfamily-Offline".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Offline".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     note(&mut one, case, "Fictional note written while the server is down");
     let url = c.url.clone();
     drop(c); // the central store goes away
@@ -133,7 +133,7 @@ fn a_case_taken_away_leaves_the_laptop_only_after_its_notes_are_sent() {
     login(&mut two, &c.url, "clin.two", PASSWORD, "laptop two").unwrap();
     let cases: Vec<uuid::Uuid> = (0..4)
         .map(|i| {
-            one.open_case(CaseOpened { family_name: format!("Testfamily-Move{i}"), parent: None, due_date: None, infant: None }).unwrap().case_id
+            one.open_case(CaseOpened { family_name: format!("Testfamily-Move{i}"), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id
         })
         .collect();
     sync(&mut one).unwrap();
@@ -185,7 +185,7 @@ fn a_central_store_restored_from_an_older_backup_gets_everything_back() {
     let (_d2, mut lead) = laptop("lead.one");
     login(&mut one, &c.url, "clin.one", PASSWORD, "laptop one").unwrap();
     login(&mut lead, &c.url, "lead.one", PASSWORD, "lead laptop").unwrap();
-    let case = one.open_case(CaseOpened { family_name: "Testfamily-Restore".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Restore".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     note(&mut one, case, "Before the backup");
     sync(&mut one).unwrap();
     sync(&mut lead).unwrap();
@@ -232,7 +232,7 @@ fn drafts_are_backed_up_privately_and_come_back_on_a_new_laptop() {
     let c = central(ServiceConfig::default());
     let (_d1, mut old) = laptop("clin.one");
     login(&mut old, &c.url, "clin.one", PASSWORD, "old laptop").unwrap();
-    let case = old.open_case(CaseOpened { family_name: "Testfamily-Drafts".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = old.open_case(CaseOpened { family_name: "Testfamily-Drafts".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     let today = chrono::Local::now().date_naive();
     let kept = old.save_draft(DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: today, text: "Half-written visit note".into() }).unwrap();
     let signed = old.save_draft(DraftInput { case_id: case, note_id: None, contact_id: None, occurred_on: today, text: "To be signed".into() }).unwrap();
@@ -272,7 +272,7 @@ fn one_clinician_on_two_laptops_editing_the_same_case_offline() {
     let (_d2, mut home) = laptop("clin.one");
     login(&mut office, &c.url, "clin.one", PASSWORD, "office laptop").unwrap();
     login(&mut home, &c.url, "clin.one", PASSWORD, "home-visit laptop").unwrap();
-    let case = office.open_case(CaseOpened { family_name: "Testfamily-Two".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = office.open_case(CaseOpened { family_name: "Testfamily-Two".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     office.change_detail(case, Phone, Some("01234 111111".into())).unwrap();
     sync(&mut office).unwrap();
     sync(&mut home).unwrap();
@@ -312,7 +312,7 @@ fn the_clinician_keeps_writing_while_a_slow_sync_waits_on_the_network() {
     let proxy = FaultProxy::start(&c.url, |_| Fault::Forward);
     let (_d, mut app) = laptop("clin.one");
     login(&mut app, &proxy.url, "clin.one", PASSWORD, "Test laptop").unwrap();
-    let case = app.open_case(CaseOpened { family_name: "Testfamily-Slow".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = app.open_case(CaseOpened { family_name: "Testfamily-Slow".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     note(&mut app, case, "Written before the sync");
 
     proxy.set_plan(|_| Fault::Hold);
@@ -358,7 +358,7 @@ fn allocations_arrive_with_each_sync() {
     let (_d2, mut lead) = laptop("lead.one");
     login(&mut one, &c.url, "clin.one", PASSWORD, "Test laptop one").unwrap();
     login(&mut lead, &c.url, "lead.one", PASSWORD, "Lead laptop").unwrap();
-    let case = one.open_case(CaseOpened { family_name: "Testfamily-Alloc".into(), parent: None, due_date: None, infant: None }).unwrap().case_id;
+    let case = one.open_case(CaseOpened { family_name: "Testfamily-Alloc".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }).unwrap().case_id;
     assert_eq!(one.allocated_to(case).unwrap(), None, "not heard before the first sync");
     sync(&mut one).unwrap();
     assert_eq!(one.allocated_to(case).unwrap(), Some(vec!["clin.one".to_string()]), "a case is allocated to its author");

@@ -2,4 +2,8 @@
 import type { Infant } from "./Infant";
 import type { Person } from "./Person";
 
-export type CaseDetails = { family_name: string, parent: Person | null, due_date: string | null, infant: Infant | null, opened_by: string, opened_at: string, };
+export type CaseDetails = { family_name: string, parent: Person | null, due_date: string | null, infant: Infant | null, opened_by: string, opened_at: string, 
+/**
+ * Logged as a referral for the team's inbox (see [`crate::CaseOpened::to_team_inbox`]).
+ */
+to_team_inbox: boolean, };

@@ -9,4 +9,9 @@ export type CaseOpened = { family_name: string, parent?: Person,
 /**
  * Estimated due date, when the parent is pregnant.
  */
-due_date?: string, infant?: Infant, };
+due_date?: string, infant?: Infant, 
+/**
+ * Opened by logging a referral for the team's inbox: the central store gives the case to the
+ * team's leads (and admin staff) for triage, not to the person who logged it.
+ */
+to_team_inbox?: boolean, };

@@ -3,6 +3,8 @@ import type { ReferralReceived } from "./ReferralReceived";
 import type { ReferralStatus } from "./ReferralStatus";
 import type { StatusStep } from "./StatusStep";
 import type { TakenOn } from "./TakenOn";
+import type { Triage } from "./Triage";
+import type { TriageState } from "./TriageState";
 
 export type Referral = { details: ReferralReceived, received_by: string, status: ReferralStatus, 
 /**
@@ -16,4 +18,12 @@ first_contact_on: string | null,
 /**
  * A person's decision to take on a referral found not eligible (see [`crate::taken_on`]).
  */
-taken_on: TakenOn | null, };
+taken_on: TakenOn | null, 
+/**
+ * The lead's triage decisions, in fold order (see [`crate::triage`]).
+ */
+triage: Array<Triage>, 
+/**
+ * Where the referral stands with triage, worked out from `triage`.
+ */
+triage_state: TriageState, };

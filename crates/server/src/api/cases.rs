@@ -187,3 +187,16 @@ pub(super) async fn delete_draft(State(state): State<AppState>, authed: Authed, 
     state.audit_as(&authed, "draft_delete", case_id, detail).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /v1/team`: the lead's view of their team's people and laptops (last complete sync, and
+/// how many signed notes each held unsent when it began). Leads only: a laptop silent for days is
+/// the team lead's to chase, and who has which laptop is not everyone's business.
+pub(super) async fn team(State(state): State<AppState>, authed: Authed) -> Result<Json<casebook_protocol::TeamResponse>, ApiError> {
+    if authed.user.role != Role::Lead {
+        let err = ApiError::new(StatusCode::FORBIDDEN, "leads_only", "Only the team's lead sees the team's laptops; ask your lead.");
+        return Err(state.refuse(&authed, "refused_team", None, "team view", err).await);
+    }
+    let members = state.storage.roster(&authed.user.team).await?;
+    state.audit_as(&authed, "team_read", None, format!("{} people", members.len())).await?;
+    Ok(Json(casebook_domain::team::Roster { team: authed.user.team.clone(), members, as_of: chrono::Utc::now() }))
+}

@@ -232,6 +232,48 @@ pub fn check_settle_holders(team: &str, named: &[(String, Option<(String, Role)>
     Ok(())
 }
 
+/// Who gained and who lost a case when its triage decisions were applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriageChanges {
+    pub granted: Vec<String>,
+    pub taken_away: Vec<String>,
+}
+
+impl TriageChanges {
+    pub fn is_empty(&self) -> bool {
+        self.granted.is_empty() && self.taken_away.is_empty()
+    }
+}
+
+/// What applying a case's triage decisions changes, given its team (username, role, whether they
+/// hold the case now): everyone a standing decision to accept names gets the case; a clinician
+/// who holds it and is named by none loses it (their laptop is told, as for a deallocation).
+/// Leads and admin staff keep their team-wide access. No decision: nothing changes. One rule for
+/// both backends.
+pub fn triage_changes(decisions: &[Event], team: &[(String, String, bool)]) -> TriageChanges {
+    let triaged: Vec<&casebook_domain::ReferralTriaged> = decisions
+        .iter()
+        .filter_map(|e| match &e.body {
+            casebook_domain::EventBody::ReferralTriaged(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let Some(holders) = casebook_domain::triage::holders(&triaged) else { return TriageChanges::default() };
+    let mut changes = TriageChanges::default();
+    for (username, role, holds) in team {
+        let named = holders.contains(username);
+        match role.as_str() {
+            "admin" => {}
+            _ if named && !holds => changes.granted.push(username.clone()),
+            "clinician" if !named && *holds => changes.taken_away.push(username.clone()),
+            _ => {}
+        }
+    }
+    changes.granted.sort();
+    changes.taken_away.sort();
+    changes
+}
+
 /// An audit row with its place in the table, for exporting the audit in the order it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -367,6 +409,14 @@ pub trait Storage: Accounts + Send + Sync + 'static {
     /// told and cannot write to it again); `holders` (of `team`) and the team's leads are given it.
     /// The rightful clinician's entries, set aside on their laptop, are then sent again.
     async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<CaseSettled>;
+    /// Makes who holds a case follow its stored triage decisions ([`triage_changes`]), in one
+    /// transaction that reads the decisions it applies. Safe to repeat.
+    async fn reconcile_triage(&self, case_id: Uuid) -> Result<TriageChanges>;
+    /// Records the end of a laptop's complete sync, and how many signed notes it held unsent when
+    /// the sync began (as the laptop said; kept from before when it did not say).
+    async fn device_synced(&self, device_id: Uuid, at: DateTime<Utc>, notes_waiting: Option<u32>) -> Result<()>;
+    /// The people of a team with their laptops, by username.
+    async fn roster(&self, team: &str) -> Result<Vec<casebook_domain::team::RosterMember>>;
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest>;
     /// Every case the central store holds with its team, by case id (for reports over all cases,
     /// such as the records past their retention date).

@@ -36,6 +36,7 @@ use uuid::Uuid;
 
 mod accounts;
 mod settle;
+mod team;
 
 /// How many connections one server keeps open at most.
 const MAX_CONNECTIONS: usize = 16;
@@ -260,6 +261,8 @@ CREATE TABLE IF NOT EXISTS removal_told (
 -- Events taken in with a reservation for the team lead (written after an allocation ended).
 CREATE TABLE IF NOT EXISTS event_flags (event_id UUID PRIMARY KEY, flag TEXT NOT NULL);
 ALTER TABLE audit ADD COLUMN IF NOT EXISTS source TEXT;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS last_sync_at TEXT;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS notes_waiting BIGINT;
 CREATE OR REPLACE FUNCTION casebook_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
@@ -287,7 +290,7 @@ pub(super) fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     s.parse().map_err(|_| StorageError::Backend(format!("a stored time ({s}) is damaged")))
 }
 
-fn parse_event(json: &str) -> Result<Event> {
+pub(super) fn parse_event(json: &str) -> Result<Event> {
     serde_json::from_str(json).map_err(|e| StorageError::Backend(format!("a stored event is damaged ({e})")))
 }
 
@@ -542,8 +545,9 @@ impl Storage for PostgresStorage {
         let Some(row) = row else {
             return Err(StorageError::Exists { what: "user", name: username.to_string() });
         };
-        if role == Role::Lead {
-            // A team lead sees every case of their team, from the moment they join it.
+        if role.sees_whole_team() {
+            // A team lead sees every case of their team, from the moment they join it (admin
+            // staff too, only its referral, contact and appointment entries).
             let uid: i64 = row.get(0);
             let seq = next_seq(&tx).await?;
             tx.execute(
@@ -825,6 +829,18 @@ impl Storage for PostgresStorage {
 
     async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<super::CaseSettled> {
         settle::settle(self, case_id, team, holders, at).await
+    }
+
+    async fn reconcile_triage(&self, case_id: Uuid) -> Result<super::TriageChanges> {
+        team::reconcile_triage(self, case_id).await
+    }
+
+    async fn device_synced(&self, device_id: Uuid, at: DateTime<Utc>, notes_waiting: Option<u32>) -> Result<()> {
+        team::device_synced(self, device_id, at, notes_waiting).await
+    }
+
+    async fn roster(&self, team: &str) -> Result<Vec<casebook_domain::team::RosterMember>> {
+        team::roster(self, team).await
     }
 
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest> {

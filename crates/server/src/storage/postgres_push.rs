@@ -53,7 +53,7 @@ const PUSH_WRITE: &str = "WITH base AS (SELECT value FROM counters WHERE name = 
         INSERT INTO access (case_id, user_id, granted_seq)
         SELECT t.c, u.id, base.value + t.o
         FROM unnest($1::uuid[], $2::bigint[]) AS t (c, o), users u, base
-        WHERE u.id = $3 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = $3))),
+        WHERE u.id = $3 OR (u.role IN ('lead', 'admin') AND u.team_id = (SELECT team_id FROM users WHERE id = $3))),
     new_events AS (
         INSERT INTO events (seq, id, case_id, device_id, content_hash, event_json, received_at)
         SELECT base.value + t.o, t.i, t.c, t.d, t.h, t.j, $10
@@ -142,6 +142,13 @@ where
                     facts.claims.insert((id, *claim));
                 }
             }
+        }
+    }
+    if crate::admission::needs_team(events) {
+        let rows = c.query("SELECT username, role FROM users WHERE team_id = (SELECT team_id FROM users WHERE id = $1)", &[&user.id]).await?;
+        for r in rows {
+            let role: &str = r.get(1);
+            facts.team.insert(r.get(0), role.parse().map_err(StorageError::Backend)?);
         }
     }
     // Rare (a signature after the laptop was told its case was taken away): was the note begun

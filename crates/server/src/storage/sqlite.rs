@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 mod accounts;
 mod settle;
+mod team;
 
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
@@ -335,7 +336,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 /// Columns added after the first release, for stores created before them (`ADD COLUMN` has no
 /// `IF NOT EXISTS` in SQLite, so each is added only when `pragma_table_info` lacks it).
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("audit", "source", "TEXT")];
+const ADDED_COLUMNS: &[(&str, &str, &str)] =
+    &[("audit", "source", "TEXT"), ("devices", "last_sync_at", "TEXT"), ("devices", "notes_waiting", "INTEGER")];
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
@@ -514,6 +516,13 @@ fn facts_in(tx: &Transaction<'_>, user: &UserRecord, events: &[Event]) -> Result
             }
         }
     }
+    if crate::admission::needs_team(events) {
+        let mut members = tx.prepare_cached("SELECT username, role FROM users WHERE team_id = (SELECT team_id FROM users WHERE id = ?1)")?;
+        for row in members.query_map([user.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (username, role) = row?;
+            facts.team.insert(username, role.parse().map_err(StorageError::Backend)?);
+        }
+    }
     // Rare (a signature after the laptop was told its case was taken away): was the note begun
     // before? Its draft's event says so.
     let device = events.first().map(|e| e.device_id.to_string()).unwrap_or_default();
@@ -571,7 +580,7 @@ fn push_in(tx: &Transaction<'_>, user: &UserRecord, rows: &[(Event, String)]) ->
             tx.execute(
                 "INSERT INTO access (case_id, user_id, granted_seq)
                  SELECT ?1, u.id, ?3 FROM users u
-                 WHERE u.id = ?2 OR (u.role = 'lead' AND u.team_id = (SELECT team_id FROM users WHERE id = ?2))",
+                 WHERE u.id = ?2 OR (u.role IN ('lead', 'admin') AND u.team_id = (SELECT team_id FROM users WHERE id = ?2))",
                 params![case, user.id, seq as i64],
             )?;
         }
@@ -685,8 +694,9 @@ impl Storage for SqliteStorage {
             if n == 0 {
                 return Err(StorageError::Exists { what: "user", name: username });
             }
-            if role == Role::Lead {
-                // A team lead sees every case of their team, from the moment they join it.
+            if role.sees_whole_team() {
+                // A team lead sees every case of their team, from the moment they join it (admin
+                // staff too, only its referral, contact and appointment entries).
                 let uid = tx.last_insert_rowid();
                 let seq = next_seq(&tx)?;
                 tx.execute(
@@ -1092,6 +1102,19 @@ impl Storage for SqliteStorage {
     async fn settle_case(&self, case_id: Uuid, team: &str, holders: &[String], at: DateTime<Utc>) -> Result<super::CaseSettled> {
         let (team, holders) = (team.to_string(), holders.to_vec());
         self.with(move |c| settle::settle(c, case_id, &team, &holders, at)).await
+    }
+
+    async fn reconcile_triage(&self, case_id: Uuid) -> Result<super::TriageChanges> {
+        self.with(move |c| team::reconcile_triage(c, case_id)).await
+    }
+
+    async fn device_synced(&self, device_id: Uuid, at: DateTime<Utc>, notes_waiting: Option<u32>) -> Result<()> {
+        self.with(move |c| team::device_synced(c, device_id, at, notes_waiting)).await
+    }
+
+    async fn roster(&self, team: &str) -> Result<Vec<casebook_domain::team::RosterMember>> {
+        let team = team.to_string();
+        self.with(move |c| team::roster(c, &team)).await
     }
 
     async fn case_digest(&self, case_id: Uuid) -> Result<CaseDigest> {

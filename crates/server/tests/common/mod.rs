@@ -273,7 +273,7 @@ impl Laptop {
         let case_id = Uuid::now_v7();
         let e = self.event(
             case_id,
-            EventBody::CaseOpened(CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None }),
+            EventBody::CaseOpened(CaseOpened { family_name: family.into(), parent: None, due_date: None, infant: None, to_team_inbox: false }),
         );
         (case_id, e)
     }

@@ -46,7 +46,7 @@ pub fn day(s: &str) -> NaiveDate {
 }
 
 pub fn family(name: &str) -> CaseOpened {
-    CaseOpened { family_name: name.into(), parent: Some(Person { name: format!("Parent of {name}") }), due_date: Some(day("2027-02-14")), infant: None }
+    CaseOpened { family_name: name.into(), parent: Some(Person { name: format!("Parent of {name}") }), due_date: Some(day("2027-02-14")), infant: None, to_team_inbox: false }
 }
 
 /// Fills a store with a small, varied, clearly fictional caseload.

@@ -100,10 +100,10 @@ impl Accounts for PostgresStorage {
         if old == role {
             return Ok(());
         }
-        if old == Role::Lead {
+        if old.sees_whole_team() && !role.sees_whole_team() {
             withdraw_team(&tx, uid, team).await?;
         }
-        if role == Role::Lead {
+        if role.sees_whole_team() && !old.sees_whole_team() {
             grant_team(&tx, uid, team).await?;
         }
         tx.execute("UPDATE users SET role = $2 WHERE id = $1", &[&uid, &role.as_str()]).await?;
@@ -123,7 +123,7 @@ impl Accounts for PostgresStorage {
         if new_team == old_team {
             return Ok(());
         }
-        if role == Role::Lead {
+        if role.sees_whole_team() {
             withdraw_team(&tx, uid, old_team).await?;
             grant_team(&tx, uid, new_team).await?;
         }

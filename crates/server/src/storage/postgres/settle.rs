@@ -90,7 +90,7 @@ pub(super) async fn settle(store: &PostgresStorage, case_id: Uuid, team: &str, h
     let granted = next_seq(&tx).await?;
     tx.execute(
         "INSERT INTO access (case_id, user_id, granted_seq)
-         SELECT $1, id, $2 FROM users WHERE username = ANY($3::text[]) OR (role = 'lead' AND team_id = $4)
+         SELECT $1, id, $2 FROM users WHERE username = ANY($3::text[]) OR (role IN ('lead', 'admin') AND team_id = $4)
          ON CONFLICT (case_id, user_id) DO NOTHING",
         &[&case_id, &granted, &holders, &team_id],
     )

@@ -111,10 +111,10 @@ impl Accounts for SqliteStorage {
             if old == role {
                 return Ok(());
             }
-            if old == Role::Lead {
+            if old.sees_whole_team() && !role.sees_whole_team() {
                 withdraw_team(&tx, uid, team)?;
             }
-            if role == Role::Lead {
+            if role.sees_whole_team() && !old.sees_whole_team() {
                 grant_team(&tx, uid, team)?;
             }
             tx.execute("UPDATE users SET role = ?2 WHERE id = ?1", params![uid, role.as_str()])?;
@@ -136,7 +136,7 @@ impl Accounts for SqliteStorage {
             if new_team == old_team {
                 return Ok(());
             }
-            if role == Role::Lead {
+            if role.sees_whole_team() {
                 withdraw_team(&tx, uid, old_team)?;
                 grant_team(&tx, uid, new_team)?;
             }

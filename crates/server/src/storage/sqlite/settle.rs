@@ -85,7 +85,7 @@ pub(super) fn settle(c: &mut Connection, case_id: Uuid, team: &str, holders: &[S
         }
     }
     tx.execute(
-        "INSERT OR IGNORE INTO access (case_id, user_id, granted_seq) SELECT ?1, id, ?2 FROM users WHERE role = 'lead' AND team_id = ?3",
+        "INSERT OR IGNORE INTO access (case_id, user_id, granted_seq) SELECT ?1, id, ?2 FROM users WHERE role IN ('lead', 'admin') AND team_id = ?3",
         params![case, granted as i64, team_id],
     )?;
     tx.execute(
