@@ -40,7 +40,7 @@ done
 cat <<INFO
 
 Casebook is starting, with a demo central store for a fictional team.
-  1. First time: choose the username demo.clinician (or demo.clinician2 or demo.lead) and a passphrase
+  1. First time: choose the username demo.clinician (or demo.clinician2, demo.lead, or demo.admin for admin staff) and a passphrase
      of your own for this laptop's encrypted store.
   2. Open Settings > Team central store. The address is filled in ($SERVER_URL);
      type the same username and the demo password printed above, then Sign in.

@@ -188,7 +188,7 @@ pub async fn export_subject_access(
         let app_state = app.state::<crate::AppState>();
         app_state.with_store(|store| {
             let mut cases: Vec<(CaseState, Vec<Event>)> = Vec::new();
-            for summary in store.list_cases()? {
+            for summary in store.all_cases()? {
                 let events = store.case_events(summary.case_id)?;
                 let state = fold(summary.case_id, &events);
                 if casebook_report::mentions(&state, &person_name) {

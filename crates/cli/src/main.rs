@@ -61,6 +61,12 @@ enum Command {
     /// Record case supervision (team leads).
     #[command(subcommand)]
     Supervision(command::supervision::SupervisionCommand),
+    /// The referrals waiting for triage, and the waiting list.
+    Inbox,
+    /// Triage a referral (team leads): accept and allocate, consultation, signpost or decline.
+    Triage(command::triage::TriageArgs),
+    /// The lead's view of the team: caseloads, waiting list, laptops not synced, recent alerts.
+    Team(command::team::TeamArgs),
     /// Discharge a case.
     Discharge {
         #[arg(long = "case")]
@@ -582,6 +588,9 @@ fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) 
 fn run(cli: Cli) -> CliResult<()> {
     match &cli.command {
         Command::Supervision(c) => command::supervision::run(&cli, c)?,
+        Command::Inbox => command::inbox::run(&cli)?,
+        Command::Triage(a) => command::triage::run(&cli, a)?,
+        Command::Team(a) => command::team::run(&cli, a)?,
         Command::Init { user } => {
             let dir = data_dir(&cli)?;
             if Store::exists(&dir) {

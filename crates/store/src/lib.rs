@@ -717,7 +717,15 @@ impl Store {
     }
 
     /// The caseload, by family name.
+    /// The caseload: every case on this laptop except referrals waiting in the team's inbox
+    /// (they are listed by [`Store::inbox`]).
     pub fn list_cases(&self) -> Result<Vec<CaseSummary>> {
+        let inbox = self.inbox_case_ids()?;
+        Ok(self.query_cases(None)?.into_iter().filter(|c| !inbox.contains(&c.case_id)).collect())
+    }
+
+    /// Every case on this laptop, the inbox's included (for checks and exports over everything held).
+    pub fn all_cases(&self) -> Result<Vec<CaseSummary>> {
         self.query_cases(None)
     }
 
@@ -840,6 +848,15 @@ impl Writer {
             body,
         }
         .seal();
+        // Admin staff's laptops refuse clinical entries at once, in words, rather than leave the
+        // central store to set them aside later (it refuses them all the same).
+        let role: Option<String> =
+            tx.query_row("SELECT value FROM sync_state WHERE key = ?1", [team::TEAM_ROLE_KEY], |r| r.get(0)).optional()?;
+        if role.as_deref() == Some("admin") && !casebook_domain::roles::admin_may_write(&event) {
+            return Err(StoreError::Refused(
+                "Admin staff log referrals, contact details and appointments; clinical entries are written by the family's clinicians.".into(),
+            ));
+        }
         projection::insert_event(tx, &event)?;
         tx.execute(
             "INSERT INTO outbox (event_id, queued_at) VALUES (?1, ?2)",

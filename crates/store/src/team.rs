@@ -158,6 +158,11 @@ impl Store {
         self.set_sync_value(ROSTER_KEY, Some(&json))
     }
 
+    /// Forgets the roster (the laptop is no longer a lead's).
+    pub fn forget_roster(&mut self) -> Result<()> {
+        self.set_sync_value(ROSTER_KEY, None)
+    }
+
     /// The roster from the last sync, if this laptop has one.
     pub fn roster(&self) -> Result<Option<Roster>> {
         Ok(self.sync_value(ROSTER_KEY)?.and_then(|j| serde_json::from_str(&j).ok()))

@@ -18,11 +18,12 @@ mod http;
 use http::{answer, client, normalise_url};
 pub use http::{end_token, forget_session, sign_out};
 
-const SERVER_URL: &str = "server_url";
+const SERVER_URL: &str = casebook_store::team::TEAM_ADDRESS_KEY;
 const SERVER_USER: &str = "server_user";
-/// The role the central store gave at sign-in ("clinician", "lead", "admin"): the window offers
-/// what only a lead does to leads. The central store decides again on everything sent.
-const SERVER_ROLE: &str = "server_role";
+/// The role the central store gave at sign-in, refreshed at every sync ("clinician", "lead",
+/// "admin"): the window offers what only a lead does to leads. The central store decides again on
+/// everything sent.
+const SERVER_ROLE: &str = casebook_store::team::TEAM_ROLE_KEY;
 const DEVICE_SECRET: &str = "device_secret";
 const ACCESS_TOKEN: &str = "access_token";
 const TOKEN_EXPIRES: &str = "token_expires_at";
@@ -243,7 +244,10 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     let mut summary = SyncSummary::default();
     let mut server_time: Option<DateTime<Utc>>;
     let mut latest_seq: u64;
+    // Counted before sending, for the lead's view of laptops holding notes.
+    let notes_waiting = store.unsent_signed_notes()?;
 
+    refresh_role(store, &mut conn)?;
     push_outbox(store, &mut conn, &mut summary)?;
     back_up_drafts(store, &mut conn)?;
 
@@ -254,7 +258,12 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
             // How far this laptop has written: if the page says a case was taken away, what was
             // written up to here still counts as written before the laptop knew.
             http.get(format!("{url}/v1/pull"))
-                .query(&[("after", cursor.to_string()), ("limit", PULL_PAGE.to_string()), ("written_up_to", written_up_to.to_string())])
+                .query(&[
+                    ("after", cursor.to_string()),
+                    ("limit", PULL_PAGE.to_string()),
+                    ("written_up_to", written_up_to.to_string()),
+                    ("notes_waiting", notes_waiting.min(u32::MAX as u64).to_string()),
+                ])
                 .bearer_auth(token)
         })?;
         server_time = Some(page.server_time);
@@ -299,6 +308,7 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     }
     remove_lost_cases(store, options, &mut summary)?;
     refresh_allocations(store, &mut conn)?;
+    refresh_roster(store, &mut conn)?;
     summary.conflicts = store.open_conflicts()?;
     let now = Utc::now();
     if let Some(server) = server_time {
@@ -309,6 +319,30 @@ pub fn sync_with(store: &mut Store, options: SyncOptions) -> Result<SyncSummary>
     summary.sentence = sentence(&summary);
     store.set_sync_value(LAST_SYNC, Some(&now.to_rfc3339()))?;
     Ok(summary)
+}
+
+/// The role the central store gives now: a change made by IT takes effect at the next sync (what
+/// the window offers follows it; the central store applies it to everything sent in any case).
+fn refresh_role(store: &mut Store, conn: &mut Connection) -> Result<()> {
+    let me: serde_json::Value = conn.call(store, |http, url, token| http.get(format!("{url}/v1/me")).bearer_auth(token))?;
+    if let Some(role) = me.pointer("/user/role").and_then(|r| r.as_str()) {
+        store.set_sync_value(SERVER_ROLE, Some(role))?;
+    }
+    Ok(())
+}
+
+/// A lead's laptop keeps the team's people and laptops for the team view, which then works
+/// offline and says how old it is. Anyone else's laptop forgets any roster it had.
+fn refresh_roster(store: &mut Store, conn: &mut Connection) -> Result<()> {
+    if store.team_role()?.as_deref() != Some("lead") {
+        return Ok(store.forget_roster()?);
+    }
+    match conn.call::<casebook_protocol::TeamResponse>(store, |http, url, token| http.get(format!("{url}/v1/team")).bearer_auth(token)) {
+        Ok(roster) => Ok(store.set_roster(&roster)?),
+        // A central store from before the team view: the view shows the cases without the roster.
+        Err(SyncError::Refused { status: 404, .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Who holds each case, for the case header offline. A central store from before allocations
@@ -418,7 +452,7 @@ fn restore_drafts(store: &mut Store, conn: &mut Connection, summary: &mut SyncSu
 /// the laptop lacks are fetched, and this laptop's own events the central store lacks are queued
 /// to be sent again. Never deletes anything.
 fn verify_cases(store: &mut Store, conn: &mut Connection, summary: &mut SyncSummary) -> Result<()> {
-    let cases: Vec<uuid::Uuid> = store.list_cases()?.into_iter().map(|c| c.case_id).collect();
+    let cases: Vec<uuid::Uuid> = store.all_cases()?.into_iter().map(|c| c.case_id).collect();
     for case in cases {
         let local_ids = store.case_event_ids(case)?;
         let remote: std::result::Result<CaseDigest, SyncError> =

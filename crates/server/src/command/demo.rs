@@ -15,13 +15,13 @@ pub async fn demo(storage: &dyn Storage) -> Result<(), Failure> {
         Err(e) => return Err(e.into()),
     }
     let hash = auth::hash_password(DEMO_PASSWORD).map_err(Failure)?;
-    for (user, role) in [("demo.clinician", Role::Clinician), ("demo.clinician2", Role::Clinician), ("demo.lead", Role::Lead)] {
+    for (user, role) in [("demo.clinician", Role::Clinician), ("demo.clinician2", Role::Clinician), ("demo.lead", Role::Lead), ("demo.admin", Role::Admin)] {
         match storage.add_user(user, "Demo Team (fictional)", role, &hash).await {
             Ok(()) | Err(StorageError::Exists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
     record(storage, "cli_demo", None, "demo team and logins ready".into()).await?;
-    println!("Demo team ready: demo.clinician, demo.clinician2 and demo.lead, password '{DEMO_PASSWORD}'. Fictional use only.");
+    println!("Demo team ready: demo.clinician, demo.clinician2, demo.lead and demo.admin (admin staff), password '{DEMO_PASSWORD}'. Fictional use only.");
     Ok(())
 }
