@@ -176,6 +176,70 @@ pub fn triaged(
     }
 }
 
+/// One entry of every kind this version reads, for one case, in an order the central store takes
+/// them (the opening first; a note signed before its addendum; the referral before its triage),
+/// dated `on`. `colleague` is the team member the triage allocates to. Fictional throughout.
+pub fn one_of_each_kind(on: chrono::NaiveDate, colleague: &str) -> Vec<EventBody> {
+    use crate::event::*;
+    use crate::record::*;
+    let referral = referral_received(on);
+    let (note, alert, task) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let bodies = vec![
+        EventBody::CaseOpened(CaseOpened { family_name: "Testfamily-EveryKind".into(), parent: None, due_date: None, infant: None, to_team_inbox: false }),
+        EventBody::ContactRecorded(attended_home_visit(on)),
+        EventBody::NoteDrafted(NoteDrafted { note_id: note, contact_id: None, occurred_on: on }),
+        EventBody::NoteSigned(NoteSigned { note_id: note, contact_id: None, occurred_on: on, text: "Fictional note".into() }),
+        EventBody::AddendumAdded(AddendumAdded { addendum_id: Uuid::now_v7(), note_id: note, reason: "Fictional correction".into(), text: "Fictional addendum".into() }),
+        EventBody::DetailChanged(DetailChanged { field: DetailField::Phone, value: Some("01234 000001".into()), based_on: vec![] }),
+        EventBody::ReferralReceived(referral.clone()),
+        EventBody::ReferralStatusChanged(ReferralStatusChanged { referral_id: referral.referral_id, status: crate::vocab::ReferralStatus::Acknowledged, on, reason: None }),
+        EventBody::ConsultationRecorded(ConsultationRecorded {
+            consultation_id: Uuid::now_v7(),
+            on,
+            professional: referral.referrer.clone(),
+            question: "Fictional question".into(),
+            outcome: crate::vocab::ConsultationOutcome::AdviceGiven,
+            advice: None,
+        }),
+        EventBody::PersonRecorded(person_recorded(PersonRole::ParentOrCarer, "Parent Testperson")),
+        EventBody::ContactPlanned(ContactPlanned {
+            contact_id: Uuid::now_v7(),
+            planned_for: (on + chrono::Days::new(7)).and_hms_opt(10, 0, 0).expect("a time"),
+            contact_type: ContactType::HomeVisit,
+            location: None,
+        }),
+        measure_recorded(casebook_measures::MeasureKind::Phq9, casebook_measures::TimePoint::Baseline, on, &[0; 9], &[]),
+        EventBody::RiskAssessed(RiskAssessed {
+            assessment_id: Uuid::now_v7(),
+            on,
+            to_self: RiskLevel::Low,
+            to_infant: RiskLevel::Low,
+            from_others: RiskLevel::NoneKnown,
+            safeguarding: SafeguardingStatus::NoneKnown,
+            thrive: crate::vocab::ThriveGroup::GettingHelp,
+            summary: "Fictional summary".into(),
+            actions: None,
+            review_on: None,
+        }),
+        EventBody::AlertRaised(AlertRaised { alert_id: alert, kind: AlertKind::Other, text: "Fictional alert".into() }),
+        EventBody::AlertCleared(AlertCleared { alert_id: alert, reason: "Fictional reason".into() }),
+        EventBody::TaskAdded(TaskAdded { task_id: task, kind: TaskKind::Call, title: "Fictional task".into(), due_on: on }),
+        EventBody::TaskCompleted(TaskCompleted { task_id: task }),
+        EventBody::CaseDischarged(CaseDischarged { on, reason: DischargeReason::GoalsMet, summary: "Fictional summary".into() }),
+        EventBody::ReferralTakenOn(crate::taken_on::ReferralTakenOn { referral_id: referral.referral_id, on, reason: "Fictional reason".into(), first_contact_due: None }),
+        EventBody::SupervisionRecorded(crate::supervision::SupervisionRecorded {
+            supervision_id: Uuid::now_v7(),
+            on,
+            with: vec![],
+            discussion: "Fictional discussion".into(),
+            actions: vec![],
+        }),
+        EventBody::ReferralTriaged(triaged(referral.referral_id, crate::triage::TriageDecision::Accept, &[colleague], on, &[])),
+    ];
+    debug_assert_eq!(bodies.iter().map(|b| b.kind()).collect::<Vec<_>>(), EventBody::KINDS, "one of each kind, in the order added");
+    bodies
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
