@@ -824,6 +824,9 @@ pub(crate) struct RecordFold {
     people: BTreeMap<Uuid, Vec<PersonVersion>>,
     replaced: HashSet<Uuid>,
     ids: HashSet<Uuid>,
+    /// The referral's status before a triage decision first closed it, to go back to while
+    /// decisions conflict (or a consultation replaces the decision): a conflict decides nothing.
+    status_before_triage: Option<ReferralStatus>,
 }
 
 impl RecordFold {
@@ -890,11 +893,21 @@ impl RecordFold {
         };
         referral.triage.push(crate::triage::Triage { details: t.clone(), by: w.author.to_string(), recorded_at: w.recorded_at });
         referral.triage_state = crate::triage::state(&referral.triage);
-        if let crate::triage::TriageState::Decided { decision } = &referral.triage_state {
-            if decision.details.triage_id == t.triage_id {
-                if let Some(status) = t.decision.status() {
-                    referral.status = status;
+        let decided = match &referral.triage_state {
+            crate::triage::TriageState::Decided { decision } => decision.details.decision.status().map(|s| (s, decision.details.triage_id)),
+            _ => None,
+        };
+        match decided {
+            Some((status, decided_by)) => {
+                self.status_before_triage.get_or_insert(referral.status);
+                referral.status = status;
+                if decided_by == t.triage_id {
                     referral.history.push(StatusStep { status, on: t.on, reason: t.reason.clone(), by: w.author.to_string() });
+                }
+            }
+            None => {
+                if let Some(before) = self.status_before_triage {
+                    referral.status = before;
                 }
             }
         }

@@ -104,6 +104,18 @@ pub struct RecentAlert {
     pub cleared: bool,
 }
 
+/// A risk review that recorded a safeguarding status (child in need, child protection plan,
+/// looked after) lately on one of the team's cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RecentSafeguarding {
+    pub case_id: Uuid,
+    pub family_name: String,
+    pub status: crate::record::SafeguardingStatus,
+    pub on: NaiveDate,
+    pub by: String,
+}
+
 /// The lead's view of the team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -124,7 +136,10 @@ pub struct TeamView {
     /// Working days of silence after which a laptop is highlighted.
     pub silent_after_working_days: u32,
     pub recent_alerts: Vec<RecentAlert>,
-    /// How many days back `recent_alerts` looks.
+    /// Safeguarding statuses recorded in risk reviews in the same days.
+    #[serde(default)]
+    pub recent_safeguarding: Vec<RecentSafeguarding>,
+    /// How many days back `recent_alerts` and `recent_safeguarding` look.
     pub alerts_within_days: u32,
 }
 

@@ -8,7 +8,7 @@
 use crate::error::{Result, StoreError};
 use crate::Store;
 use casebook_domain::inbox::{inbox_entry, sort_inbox, sort_waiting, waiting_entry, InboxEntry, WaitingEntry};
-use casebook_domain::team::{laptops, Caseload, RecentAlert, Roster, TeamCase, TeamView};
+use casebook_domain::team::{laptops, Caseload, RecentAlert, RecentSafeguarding, Roster, TeamCase, TeamView};
 use casebook_domain::triage::{ReferralTriaged, TriageDecision};
 use casebook_domain::{CaseState, EventBody};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -195,6 +195,7 @@ impl Store {
             caseloads.push(Caseload { username, role: "clinician".into(), cases });
         }
         let calendar = self.working_days();
+        let (recent_alerts, recent_safeguarding) = self.recent_flags(today, alerts_within_days)?;
         Ok(TeamView {
             team: roster.as_ref().map(|r| r.team.clone()),
             roster_as_of: roster.as_ref().map(|r| r.as_of),
@@ -204,7 +205,8 @@ impl Store {
             waiting: self.waiting_list(today)?,
             laptops: roster.as_ref().map(|r| laptops(r, today, silent_after, &calendar)).unwrap_or_default(),
             silent_after_working_days: silent_after,
-            recent_alerts: self.recent_alerts(today, alerts_within_days)?,
+            recent_alerts,
+            recent_safeguarding,
             alerts_within_days,
         })
     }
@@ -245,9 +247,9 @@ impl Store {
             .collect())
     }
 
-    /// Alerts raised in the last `days` days on the cases this laptop holds, newest first. Only
-    /// cases written to in that time are read.
-    fn recent_alerts(&self, today: NaiveDate, days: u32) -> Result<Vec<RecentAlert>> {
+    /// Alerts raised, and safeguarding statuses recorded in risk reviews, in the last `days` days
+    /// on the cases this laptop holds, newest first. Only cases written to in that time are read.
+    fn recent_flags(&self, today: NaiveDate, days: u32) -> Result<(Vec<RecentAlert>, Vec<RecentSafeguarding>)> {
         let since: DateTime<Utc> = (today - chrono::Days::new(days as u64)).and_hms_opt(0, 0, 0).expect("midnight").and_utc();
         let ids: Vec<Uuid> = {
             let mut stmt = self.connection().prepare_cached("SELECT case_id FROM cases WHERE active_alerts > 0 OR last_activity_at >= ?1")?;
@@ -255,6 +257,7 @@ impl Store {
             rows.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect()
         };
         let mut out = Vec::new();
+        let mut safeguarding = Vec::new();
         for id in ids {
             let state = self.case(id)?.state;
             let family = state.details.as_ref().map(|d| d.family_name.clone()).unwrap_or_default();
@@ -269,9 +272,22 @@ impl Store {
                     cleared: a.cleared.is_some(),
                 });
             }
+            let since_day = since.date_naive();
+            for r in state.record.risk_reviews.iter().filter(|r| r.details.on >= since_day) {
+                if r.details.safeguarding != casebook_domain::SafeguardingStatus::NoneKnown {
+                    safeguarding.push(RecentSafeguarding {
+                        case_id: id,
+                        family_name: family.clone(),
+                        status: r.details.safeguarding,
+                        on: r.details.on,
+                        by: r.by.clone(),
+                    });
+                }
+            }
         }
         out.sort_by_key(|a| std::cmp::Reverse(a.raised_at));
-        Ok(out)
+        safeguarding.sort_by_key(|s| std::cmp::Reverse(s.on));
+        Ok((out, safeguarding))
     }
 }
 

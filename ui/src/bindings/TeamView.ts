@@ -2,6 +2,7 @@
 import type { Caseload } from "./Caseload";
 import type { LaptopLine } from "./LaptopLine";
 import type { RecentAlert } from "./RecentAlert";
+import type { RecentSafeguarding } from "./RecentSafeguarding";
 import type { TeamCase } from "./TeamCase";
 import type { WaitingEntry } from "./WaitingEntry";
 
@@ -22,6 +23,10 @@ unallocated: Array<TeamCase>, waiting: Array<WaitingEntry>, laptops: Array<Lapto
  */
 silent_after_working_days: number, recent_alerts: Array<RecentAlert>, 
 /**
- * How many days back `recent_alerts` looks.
+ * Safeguarding statuses recorded in risk reviews in the same days.
+ */
+recent_safeguarding: Array<RecentSafeguarding>, 
+/**
+ * How many days back `recent_alerts` and `recent_safeguarding` look.
  */
 alerts_within_days: number, };
