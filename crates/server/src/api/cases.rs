@@ -2,8 +2,9 @@
 //! allocation, and the drafts backup.
 //!
 //! Roles (see docs/central-store.md): a clinician reads the cases allocated to them; a lead reads
-//! their team's cases and allocates them within the team; an administrator never reads clinical
-//! content and never allocates, but may read the audit trail of their own team's cases. Every
+//! their team's cases and allocates them within the team; admin staff read only the referral,
+//! contact and appointment entries of their own team's cases, never allocate, and may read the
+//! audit trail of their own team's cases. Every
 //! refusal is recorded (`Service::refuse`).
 
 use super::{ApiError, ApiJson, AppState, Authed, Service};
@@ -22,24 +23,61 @@ fn not_visible() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "case_not_found", "There is no case with that id that you can see.")
 }
 
+/// How much of a case the caller may read: all of it (allocated, or a lead of its team), the
+/// admin staff's view of their own team's case (referral, contact and appointment entries), or
+/// nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Whole,
+    AdminView,
+}
+
+async fn reading(state: &Service, authed: &Authed, case_id: Uuid) -> Result<Option<Reading>, ApiError> {
+    if state.storage.can_read(&authed.user, case_id).await? {
+        return Ok(Some(Reading::Whole));
+    }
+    let own_team = authed.user.role == Role::Admin && state.storage.case_team(case_id).await?.as_deref() == Some(authed.user.team.as_str());
+    Ok(own_team.then_some(Reading::AdminView))
+}
+
+/// The case's events as the caller may read them (see [`Reading`]).
+async fn readable_events(state: &Service, case_id: Uuid, reading: Reading) -> Result<Vec<PulledEvent>, ApiError> {
+    let mut events = state.storage.case_events(case_id).await?;
+    if reading == Reading::AdminView {
+        events.retain(|e| casebook_domain::roles::admin_sees(e.event.body.kind()));
+        for e in &mut events {
+            e.flag = None;
+        }
+    }
+    Ok(events)
+}
+
 pub(super) async fn digest(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<CaseDigest>, ApiError> {
     let case_id = parse_case(&case_id)?;
-    if !state.storage.can_read(&authed.user, case_id).await? {
+    let Some(reading) = reading(&state, &authed, case_id).await? else {
         return Err(state.refuse(&authed, "refused_read", Some(case_id), "digest", not_visible()).await);
-    }
-    let digest = state.storage.case_digest(case_id).await?;
+    };
+    let digest = match reading {
+        Reading::Whole => state.storage.case_digest(case_id).await?,
+        // Admin staff's laptops hold only their view, so that is what their check compares.
+        Reading::AdminView => {
+            let events = readable_events(&state, case_id, reading).await?;
+            let (event_count, digest) = digest_of(events.iter().map(|e| &e.event.id));
+            CaseDigest { case_id, event_count, digest }
+        }
+    };
     state.audit_as(&authed, "digest", Some(case_id), format!("{} events", digest.event_count)).await?;
     Ok(Json(digest))
 }
 
-/// Every event the central store holds for one case, for a laptop repairing a case whose digest
-/// differs from its own.
+/// Every event the central store holds for one case (admin staff: their view of it), for a laptop
+/// repairing a case whose digest differs from its own.
 pub(super) async fn case_events(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<Vec<PulledEvent>>, ApiError> {
     let case_id = parse_case(&case_id)?;
-    if !state.storage.can_read(&authed.user, case_id).await? {
+    let Some(reading) = reading(&state, &authed, case_id).await? else {
         return Err(state.refuse(&authed, "refused_read", Some(case_id), "events", not_visible()).await);
-    }
-    let events = state.storage.case_events(case_id).await?;
+    };
+    let events = readable_events(&state, case_id, reading).await?;
     state.audit_as(&authed, "case_read", Some(case_id), format!("read {} events to repair", events.len())).await?;
     Ok(Json(events))
 }
