@@ -51,6 +51,11 @@ const COMMANDS: &[&str] = &[
     "discard_form_draft",
     "export_chronology",
     "export_subject_access",
+    "get_inbox",
+    "get_waiting_list",
+    "triage_referral",
+    "get_team_view",
+    "get_roster",
 ];
 
 fn main() {

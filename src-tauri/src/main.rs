@@ -9,6 +9,7 @@ mod export;
 mod record;
 mod settings;
 mod sync;
+mod team;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -330,6 +331,11 @@ fn main() {
             record::discard_form_draft,
             export::export_chronology,
             export::export_subject_access,
+            team::get_inbox,
+            team::get_waiting_list,
+            team::triage_referral,
+            team::get_team_view,
+            team::get_roster,
         ])
         .run(tauri::generate_context!())
         .expect("Casebook could not start its window");
