@@ -176,6 +176,40 @@ async fn the_lead_sees_the_teams_laptops(backend: Backend) {
     }
 }
 
+/// A statement run on the database directly, as an older version of the server would have left it.
+async fn raw(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(path, key) => {
+            raw_sqlite(path, key).execute_batch(sql).unwrap();
+        }
+        Db::Postgres(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.batch_execute(sql).await.unwrap();
+        }
+    }
+}
+
+/// Admin staff's accounts made before the team's inbox held no cases: the first start of this
+/// version gives them their team's cases (their view of them), once.
+async fn admin_staff_from_before_the_inbox_get_their_teams_cases(backend: Backend) {
+    let (h, db) = start_with_db(backend).await;
+    seed_teams(&h).await;
+    let mut a1 = h.login("clin.a1").await;
+    let (case, opened) = a1.open_case("Testfamily-Older");
+    let note = a1.note(case, "Fictional note");
+    assert_eq!(h.push_codes(&a1, &[opened, note]).await, [None, None]);
+    // As an older server left things: an admin account with no access, and no record of the change.
+    let hash = casebook_server::auth::hash_password(PASSWORD).unwrap();
+    h.storage.add_user("admin.a", "Test Team A", Role::Admin, &hash).await.unwrap();
+    raw(&db, "DELETE FROM access WHERE user_id = (SELECT id FROM users WHERE username = 'admin.a'); DELETE FROM counters WHERE name = 'admin_access_v1'").await;
+    let admin = h.login("admin.a").await;
+    assert!(kinds_pulled(&h, &admin, case).await.is_empty());
+    h.storage.migrate().await.unwrap();
+    h.storage.migrate().await.unwrap();
+    assert_eq!(kinds_pulled(&h, &admin, case).await, ["case_opened"], "their view, never the note");
+}
+
 macro_rules! team_suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -190,6 +224,10 @@ macro_rules! team_suite {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn the_lead_sees_the_teams_laptops() { super::the_lead_sees_the_teams_laptops($make).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn admin_staff_from_before_the_inbox_get_their_teams_cases() {
+                super::admin_staff_from_before_the_inbox_get_their_teams_cases($make).await
+            }
         }
     };
 }

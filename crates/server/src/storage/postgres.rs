@@ -514,6 +514,19 @@ impl Storage for PostgresStorage {
             .await?;
             tx.execute("INSERT INTO counters (name, value) VALUES ('claims_v1', 1)", &[]).await?;
         }
+        // Admin staff hold their team's cases (their view of them) since the team's inbox; give
+        // accounts made before that their team's cases, once.
+        if tx.query_opt("SELECT 1 FROM counters WHERE name = 'admin_access_v1'", &[]).await?.is_none() {
+            let seq = next_seq(&tx).await?;
+            tx.execute(
+                "INSERT INTO access (case_id, user_id, granted_seq)
+                 SELECT c.case_id, u.id, $1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'
+                 ON CONFLICT (case_id, user_id) DO NOTHING",
+                &[&seq],
+            )
+            .await?;
+            tx.execute("INSERT INTO counters (name, value) VALUES ('admin_access_v1', 1)", &[]).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -620,6 +620,18 @@ fn backfill_claims(c: &mut Connection) -> Result<()> {
         drop(insert);
         tx.execute("INSERT INTO counters (name, value) VALUES ('claims_v1', 1)", [])?;
     }
+    // Admin staff hold their team's cases (their view of them) since the team's inbox; give
+    // accounts made before that their team's cases, once.
+    let done: Option<i64> = tx.query_row("SELECT value FROM counters WHERE name = 'admin_access_v1'", [], |r| r.get(0)).optional()?;
+    if done.is_none() {
+        let seq = next_seq(&tx)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO access (case_id, user_id, granted_seq)
+             SELECT c.case_id, u.id, ?1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'",
+            [seq as i64],
+        )?;
+        tx.execute("INSERT INTO counters (name, value) VALUES ('admin_access_v1', 1)", [])?;
+    }
     tx.commit()?;
     Ok(())
 }
