@@ -79,7 +79,12 @@ pub async fn enable(storage: &dyn Storage, username: &str) -> Result<(), Failure
 pub async fn set_role(storage: &dyn Storage, username: &str, role: &str) -> Result<(), Failure> {
     let role: Role = role.parse().map_err(Failure)?;
     storage.set_role(username.trim(), role).await?;
-    let note = if role == Role::Lead { " They now hold every case of their team." } else { "" };
+    // Said so that IT knows what the change does at the person's next sync.
+    let note = match role {
+        Role::Lead => " They now hold every case of their team; their laptop receives them at its next sync.",
+        Role::Admin => " They now see their team's referrals, contact details and appointments, never clinical content; give them a fresh laptop store (see central-store.md).",
+        Role::Clinician => " They hold only the cases allocated to them; their laptop sends what it holds before the others leave it.",
+    };
     println!("{} is now {}.{note}", printable(username.trim(), false), role.as_str());
     Ok(())
 }
