@@ -44,6 +44,11 @@ import type { TaskKind } from "../bindings/TaskKind";
 import type { TodayView } from "../bindings/TodayView";
 import type { Vocabulary } from "../bindings/Vocabulary";
 import type { CheckedNhsNumber } from "../bindings/CheckedNhsNumber";
+import type { InboxEntry } from "../bindings/InboxEntry";
+import type { Roster } from "../bindings/Roster";
+import type { TeamView } from "../bindings/TeamView";
+import type { TriageInput } from "../bindings/TriageInput";
+import type { WaitingEntry } from "../bindings/WaitingEntry";
 
 /** Commands answer errors with one plain sentence; show it as it is. */
 export function message(err: unknown): string {
@@ -123,6 +128,17 @@ export const api = {
   exportChronology: (case_id: string) => invoke<string | null>("export_chronology", { case_id }),
   exportSubjectAccess: (case_id: string, person_name: string) =>
     invoke<string | null>("export_subject_access", { case_id, person_name }),
+
+  // The team's work: the inbox, triage, the waiting list and the lead's view of the team.
+  inbox: () => invoke<InboxEntry[]>("get_inbox"),
+  waitingList: () => invoke<WaitingEntry[]>("get_waiting_list"),
+  /** Refused with a sentence unless this laptop signed in as the team's lead. */
+  triageReferral: (input: TriageInput) => invoke<void>("triage_referral", { input }),
+  /** Without numbers, the team's usual limits (2 working days of silence, alerts of 14 days). */
+  teamView: (silent_after: number | null = null, alerts_within_days: number | null = null) =>
+    invoke<TeamView>("get_team_view", { silent_after, alerts_within_days }),
+  /** The team's people and laptops from the last sync of a lead's laptop (null: none yet). */
+  roster: () => invoke<Roster | null>("get_roster"),
 };
 
 let vocabularyOnce: Promise<Vocabulary> | null = null;

@@ -82,3 +82,14 @@ export function longDay(iso: string): string {
     year: "numeric",
   });
 }
+
+/** How long ago an instant was, in words ("3 hours ago"): how old the team's information is. */
+export function ago(instant: string, now = Date.now()): string {
+  const minutes = Math.max(0, Math.round((now - Date.parse(instant)) / 60_000));
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return minutes === 1 ? "a minute ago" : `${minutes} minutes ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return hours === 1 ? "an hour ago" : `${hours} hours ago`;
+  const days = Math.round(hours / 24);
+  return days === 1 ? "a day ago" : `${days} days ago`;
+}

@@ -45,3 +45,16 @@ export async function writePreferences(p: Preferences): Promise<void> {
 export function applyTheme(theme: Theme): void {
   document.documentElement.dataset.theme = theme;
 }
+
+/** The lead's choice of how many working days of silence highlight a laptop on the team view
+ *  (null: the team's usual 2). A preference, kept apart from the records. */
+export async function readSilentAfter(): Promise<number | null> {
+  const n = await (await prefsStore()).get<number>("team_silent_after_days");
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+export async function writeSilentAfter(days: number): Promise<void> {
+  const store = await prefsStore();
+  await store.set("team_silent_after_days", days);
+  await store.save();
+}
