@@ -803,8 +803,12 @@ step("record: intake a referral and see eligibility and the first-contact deadli
   await setValue("#rf-due", isoDaysAhead(60));
   await choose("input[name=rf-residence][value=yes]");
   await session.waitForText(/First contact due by Monday,? 13 April 2026/, 15_000);
-  const verdict = await (await session.find("[data-testid=referral-check]")).text();
-  assert.match(verdict, /^Eligibility and first contact\s+Eligible/, verdict);
+  // The check runs again as each answer is given: the deadline shows before the last answer
+  // (lives in the area) has been checked, so wait for the verdict itself.
+  let verdict = "";
+  await session
+    .waitFor("the verdict Eligible", async () => /^Eligibility and first contact\s+Eligible/.test((verdict = await (await session.find("[data-testid=referral-check]")).text())))
+    .catch(() => assert.fail(verdict));
   await screenshot("referral-intake");
   await (await button("Save referral")).click();
   await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY, 15_000);
@@ -816,6 +820,45 @@ step("record: intake a referral and see eligibility and the first-contact deadli
   assert.match(intake, /Fictional Midwife, Midwife, Example Maternity Unit/);
   assert.match(intake, /Lack of bonding antenatally or after birth/);
   assert.match(await (await session.find("[data-testid=referral-eligibility]")).text(), /^Eligible/);
+});
+
+/** Opens the Inbox from the main navigation (its label carries a count when it is not empty). */
+async function openInbox() {
+  await (await session.waitForElement("[data-testid=nav-inbox]")).click();
+  await session.waitForText("referrals waiting for triage");
+}
+
+/** What the Inbox's place in the navigation says, count included ("Inbox 2 waiting"). */
+async function inboxNav() {
+  return session.execute("return document.querySelector('[data-testid=nav-inbox]').textContent.replace(/\\s+/g, ' ').trim();");
+}
+
+/** The inbox row of a family, by its XPath. */
+const inboxRow = (family) => `//li[@data-testid='inbox-entry'][.//button[normalize-space()=${JSON.stringify(family)}]]`;
+
+step("record: the referral waits in the lead's Inbox, and the lead triages it, accepting it for themselves", async () => {
+  // Logged on a laptop signed in to the team, the referral waits in the team's inbox, not in a caseload.
+  await (await button("Caseload")).click();
+  await session.waitForText("Your caseload");
+  assert.equal((await session.findAll(`//button[normalize-space()=${JSON.stringify(REFERRAL_FAMILY)}]`)).length, 0, "not in the caseload while it waits");
+  await openInbox();
+  const row = await (await session.waitForElement(inboxRow(REFERRAL_FAMILY))).text();
+  assert.match(row, /Overdue: was due 13 Apr 2026/);
+  assert.match(row, /Referred by Fictional Midwife, Midwife, Example Maternity Unit/);
+  assert.match(row, /Logged by\s*demo\.lead/);
+  await (await session.waitForElement(`${inboxRow(REFERRAL_FAMILY)}//button[normalize-space()='Triage…']`)).click();
+  await session.waitForText(`Triage: ${REFERRAL_FAMILY}`);
+  await choose("input[name=tr-decision][value=accept]");
+  await choose("input[name=tr-allocate][value='demo.lead']");
+  await (await button("Save decision", "//dialog")).click();
+  await session.waitForText(`Triage saved: ${REFERRAL_FAMILY} accepted and allocated to demo.lead.`);
+  assert.equal((await session.findAll(inboxRow(REFERRAL_FAMILY))).length, 0, "it has left the inbox");
+  await (await button("Caseload")).click();
+  await (await button(REFERRAL_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === REFERRAL_FAMILY);
+  assert.equal(await (await session.find("[data-testid=referral-status]")).text(), "Accepted");
+  assert.match(await (await session.find("[data-testid=triage-state]")).text(), /^Accepted and allocated to demo\.lead, .* by demo\.lead$/);
+  assert.match(await session.bodyText(), /Triage by demo\.lead: accepted and allocated\s+Allocated to demo\.lead/);
 });
 
 step("record: record a home visit with a session record", async () => {
@@ -1005,8 +1048,8 @@ step("record: a subject access export of everything held about the parent (JSON 
   assert.equal(json.subject, "Alex Example");
   assert.equal(json.cases.length, 1);
   const ids = json.cases[0].events.map((e) => e.id);
-  // Opened, referral, home visit, note started, note signed, two EPDS, a risk review, two GBO.
-  assert.equal(ids.length, 10, `every event of the case (${ids.length})`);
+  // Opened, referral, triage, home visit, note started, note signed, two EPDS, a risk review, two GBO.
+  assert.equal(ids.length, 11, `every event of the case (${ids.length})`);
   assert.equal(new Set(ids).size, ids.length, "each event once");
   const text = execFileSync("pdftotext", [path.join(EXPORTS(), "Subject access - Alex Example.pdf"), "-"], { encoding: "utf8" });
   assert.match(text, /Alex Example/);
@@ -1207,4 +1250,237 @@ step("record: the real save dialog (no test seam) saves the chronology where the
   await session.waitFor("the PDF in Documents", async () => existsSync(file), 10_000);
   assert.match(execFileSync("pdftotext", [file, "-"], { encoding: "utf8" }), new RegExp(REFERRAL_FAMILY));
   assert.ok(!answerDialog(title), "the dialog has closed");
+});
+
+// ---------------------------------------------------------------------------------------------
+// The team's work on three laptops: the admin staff log referrals, the lead triages them from the
+// inbox, the clinician receives the family, and the lead sees the team.
+
+const OVERDUE_FAMILY = "Inboxfamily-Overdue-E2E";
+const NEW_FAMILY = "Inboxfamily-New-E2E";
+
+/** Logs a referral through the New referral form and waits for its case. */
+async function logReferral(family, receivedOn) {
+  await (await button("Caseload")).click();
+  await (await button("New referral")).click();
+  await session.waitForText("Reasons for referral");
+  await setValue("#rf-service", "wigan-babs", "change");
+  await setValue("#rf-received", receivedOn);
+  await choose("input[name=rf-consent][value=yes]");
+  await type("#rf-ref-name", "Fictional Midwife");
+  await type("#rf-ref-org", "Example Maternity Unit");
+  await choose("//label[contains(normalize-space(), 'Lack of bonding antenatally or after birth')]/input");
+  await type("#rf-family", family);
+  await type("#rf-parent", "Fictional Parent");
+  await setValue("#rf-due", isoDaysAhead(60));
+  await choose("input[name=rf-residence][value=yes]");
+  await session.waitForText(/First contact due by/, 15_000);
+  await (await button("Save referral")).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === family, 15_000);
+}
+
+/** The buttons of the case view that are shown, by their text. */
+async function shownButtons(labels) {
+  const shown = [];
+  for (const label of labels) if ((await session.findAll(`//button[normalize-space()=${JSON.stringify(label)}]`)).length) shown.push(label);
+  return shown;
+}
+
+step("team: the admin staff log two referrals on their own laptop; the case shows them no clinical actions", async () => {
+  await laptop("admin");
+  await firstRun("demo.admin");
+  await signInToCentral("demo.admin");
+  await logReferral(NEW_FAMILY, isoDaysAgo(0));
+  await session.waitForElement("#rs-to");
+  const clinical = ["Write a note", "Record a contact", "Score a measure", "Review risk", "Add an alert", "Record a consultation", "Export chronology (PDF)", "Discharge…", "Add task"];
+  assert.deepEqual(await shownButtons(clinical), [], "no clinical action is offered to admin staff");
+  assert.deepEqual(await shownButtons(["Edit details", "Book a visit", "Add a family member", "Update referral"]), ["Edit details", "Book a visit", "Add a family member", "Update referral"]);
+  const statuses = await session.execute("return [...document.querySelectorAll('#rs-to option')].map((o) => o.value).filter(Boolean);");
+  assert.deepEqual(statuses, ["acknowledged", "contacted"], "admin staff move a referral only as far as contacting the family");
+  assert.match(await (await session.find("[data-testid=triage-state]")).text(), /^Waiting for the lead's triage$/);
+  assert.equal((await session.findAll("[data-testid=risk-level]")).length, 0, "no risk line: admin laptops never hold risk reviews");
+  assert.ok(await button("← Back to the inbox"), "a new referral waits in the inbox, so that is the way back");
+  await screenshot("admin-case-view");
+  await logReferral(OVERDUE_FAMILY, isoDaysAgo(30));
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  // The admin staff read the inbox; only the lead triages.
+  await openInbox();
+  await session.waitForElement(inboxRow(OVERDUE_FAMILY));
+  assert.match(await (await session.find("[data-testid=inbox-intro]")).text(), /wait here until the team's lead triages them/);
+  assert.equal((await session.findAll("//button[normalize-space()='Triage…']")).length, 0, "no Triage button for admin staff");
+  assert.equal((await session.findAll("//nav//button[normalize-space()='Team']")).length, 0, "the team view is the lead's");
+});
+
+step("team: the lead receives both in the Inbox, the overdue one first, and triages it for demo.clinician", async () => {
+  await unlockLaptop("lead");
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await session.waitFor("the count on the Inbox", async () => (await inboxNav()) === "Inbox 2 waiting");
+  await openInbox();
+  await session.waitForElement(inboxRow(NEW_FAMILY));
+  const rows = await Promise.all((await session.findAll("[data-testid=inbox-entry]")).map((r) => r.text()));
+  assert.equal(rows.length, 2, rows.join("\n---\n"));
+  assert.ok(rows[0].startsWith(OVERDUE_FAMILY) && rows[1].startsWith(NEW_FAMILY), `overdue first: ${rows.map((r) => r.split("\n")[0])}`);
+  assert.match(rows[0], /First contact overdue/);
+  assert.match(rows[0], /Overdue: was due /);
+  assert.match(rows[0], /Waiting\s*30 days/);
+  assert.match(rows[0], /Logged by\s*demo\.admin/);
+  assert.match(rows[0], /Acknowledged\s*Not yet/);
+  assert.match(rows[1], /Due by /);
+  assert.doesNotMatch(rows[1], /overdue/i);
+  await screenshot("inbox-light");
+
+  const triage = `${inboxRow(OVERDUE_FAMILY)}//button[normalize-space()='Triage…']`;
+  await (await session.waitForElement(triage)).click();
+  await session.waitForText(`Triage: ${OVERDUE_FAMILY}`);
+  await session.waitFor("the focus on the first choice", async () => session.execute("return document.activeElement?.name === 'tr-decision';"));
+  await session.pressKeys(KEYS.ESCAPE);
+  await session.waitFor("the dialog to close on Esc", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  await (await session.waitForElement(triage)).click();
+  // Declining needs a reason, said before anything is saved.
+  await choose("input[name=tr-decision][value=decline]");
+  await (await button("Save decision", "//dialog")).click();
+  await session.waitForText("Still needed: the reason for declining.");
+  // Accepting offers the team's clinicians and leads from the last sync, never the admin staff.
+  await choose("input[name=tr-decision][value=accept]");
+  const offered = await session.execute("return [...document.querySelectorAll('input[name=tr-allocate]')].map((i) => i.value);");
+  assert.deepEqual(offered.sort(), ["demo.clinician", "demo.clinician2", "demo.lead"]);
+  await choose("input[name=tr-allocate][value='demo.clinician']");
+  // The store's refusal is said in the dialog, in one sentence.
+  await setValue("#tr-on", isoDaysAgo(31));
+  await (await button("Save decision", "//dialog")).click();
+  const refusal = await (await session.waitForElement("[data-testid=triage-error]")).text();
+  assert.match(refusal, /^The triage decision cannot be before the referral was received \(.+\)\. Check the date\.$/, refusal);
+  await setValue("#tr-on", isoDaysAgo(0));
+  await type("#tr-reason", "Fictional: first visit this week, please.");
+  await session.execute("document.querySelector('dialog[open]').scrollTop = 0;");
+  await screenshot("triage-dialog-light");
+  await (await button("Save decision", "//dialog")).click();
+  await session.waitForText(`Triage saved: ${OVERDUE_FAMILY} accepted and allocated to demo.clinician.`);
+  assert.equal((await session.findAll(inboxRow(OVERDUE_FAMILY))).length, 0, "it has left the inbox");
+  const waiting = await (await session.waitForElement(`//li[@data-testid='waiting-entry'][.//button[normalize-space()=${JSON.stringify(OVERDUE_FAMILY)}]]`)).text();
+  assert.match(waiting, /Allocated to demo\.clinician/);
+  assert.match(waiting, /First contact overdue: was due /);
+  await session.waitFor("the count to follow", async () => (await inboxNav()) === "Inbox 1 waiting");
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+});
+
+step("team: the clinician receives the family, with its referral and the lead's triage in the chronology", async () => {
+  await unlockLaptop("clinician");
+  assert.equal((await session.findAll("//nav//button[normalize-space()='Team']")).length, 0, "the team view is the lead's");
+  await (await button("Send and receive now")).click();
+  await session.waitFor("the family in the caseload", async () => (await session.bodyText()).includes(OVERDUE_FAMILY), 30_000);
+  await (await button(OVERDUE_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === OVERDUE_FAMILY);
+  assert.equal(await (await session.find("[data-testid=allocated-to]")).text(), "demo.clinician");
+  assert.match(await (await session.find("[data-testid=triage-state]")).text(), /^Accepted and allocated to demo\.clinician, .* by demo\.lead$/);
+  const text = await session.bodyText();
+  assert.match(text, /Triage by demo\.lead: accepted and allocated\s+Allocated to demo\.clinician\s+Note: Fictional: first visit this week, please\./);
+  assert.match(text, /Referral received from Fictional Midwife \(Example Maternity Unit\)/);
+  assert.ok(await button("Write a note"), "the clinician writes notes on it");
+  await screenshotOf(".entry-triage", "case-triage-in-chronology");
+  // The clinician's inbox is the referrals they logged that wait for triage: none here.
+  await openInbox();
+  assert.match(await (await session.find("[data-testid=inbox-intro]")).text(), /^Referrals you logged wait here until the team's lead triages them/);
+  await session.waitForElement("[data-testid=inbox-empty]");
+  assert.equal((await session.findAll("//button[normalize-space()='Triage…']")).length, 0);
+});
+
+step("team: the lead's Team screen shows demo.clinician's caseload, the waiting list and the laptops (light and dark)", async () => {
+  // demo.clinician2 signs in on a new laptop that never sends anything: the lead should see it.
+  const quiet = path.join(scratch, "clinician2", "data");
+  const env = { ...process.env, CASEBOOK_PASSPHRASE: PASSPHRASE, CASEBOOK_PASSWORD: DEMO_PASSWORD };
+  execFileSync(CLI_BIN, ["--data", quiet, "init", "--user", "demo.clinician2"], { env, stdio: "ignore" });
+  execFileSync(CLI_BIN, ["--data", quiet, "login", "--server", SERVER_URL, "--user", "demo.clinician2", "--device-name", "Clinic laptop 7 (fictional)"], { env, stdio: "ignore" });
+  await unlockLaptop("lead");
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  await (await button("Team")).click();
+  await session.waitForText("As at the last sync, ");
+  const caseload = await (await session.waitForElement("//section[@data-testid='team-caseload'][h3[starts-with(normalize-space(), 'demo.clinician ')]]")).text();
+  assert.match(caseload, /^demo\.clinician\s+1 open case/);
+  assert.match(caseload, new RegExp(`${OVERDUE_FAMILY}\\s+First contact overdue`));
+  // Filters narrow every list, and say when nothing matches.
+  await (await session.find("//label[normalize-space()='Risk medium or high']/input")).click();
+  await session.waitFor("the filter", async () => /None matches these filters\./.test(await (await session.find("//section[@data-testid='team-caseload'][h3[starts-with(normalize-space(), 'demo.clinician ')]]")).text()));
+  await (await button("Clear filters")).click();
+  assert.match(await (await session.find("//section[@aria-labelledby='team-waiting-title']")).text(), new RegExp(`${OVERDUE_FAMILY}\\s+Allocated to demo\\.clinician`));
+  const laptops = await Promise.all((await session.findAll("[data-testid=team-laptop]")).map((r) => r.text()));
+  for (const who of ["demo.clinician", "demo.lead", "demo.admin"]) assert.ok(laptops.some((l) => l.startsWith(who)), `${who}'s laptop is listed: ${laptops.join(" | ")}`);
+  // A table row's text has no separator between its cells.
+  assert.match(laptops[0], /^demo\.clinician2\s*Clinic laptop 7 \(fictional\)\s*Never: has not sent anything to the team yet/, "the silent laptop comes first, said in words");
+  assert.equal(laptops.filter((l) => /Not synced for more than|Never: /.test(l)).length, 1, laptops.join(" | "));
+  // The number of working days is the lead's, remembered with the other preferences.
+  await setValue("#team-silent-after", "3", "change");
+  await (await button("Caseload")).click();
+  await (await button("Team")).click();
+  await session.waitFor("the remembered number", async () => (await (await session.waitForElement("#team-silent-after")).property("value")) === "3");
+  const prefs = JSON.parse(readFileSync(path.join(scratch, "lead", "home", ".local/share", "org.casebook.desktop", "settings.json"), "utf8"));
+  assert.equal(prefs.team_silent_after_days, 3);
+  await setValue("#team-silent-after", "2", "change");
+  await screenshot("team-light");
+  await screenshotOf("#laptops-title", "team-laptops-light");
+
+  await chooseTheme("Dark");
+  await (await button("Team")).click();
+  await session.waitForText("As at the last sync, ");
+  await screenshot("team-dark");
+  await screenshotOf("#laptops-title", "team-laptops-dark");
+  await openInbox();
+  await session.waitForElement(inboxRow(NEW_FAMILY));
+  await screenshot("inbox-dark");
+  await (await session.waitForElement(`${inboxRow(NEW_FAMILY)}//button[normalize-space()='Triage…']`)).click();
+  await choose("input[name=tr-decision][value=accept]");
+  await screenshot("triage-dialog-dark");
+  await session.pressKeys(KEYS.ESCAPE);
+  await session.waitFor("the dialog to close", async () => !(await session.execute("return !!document.querySelector('dialog[open]');")));
+  await chooseTheme("Light");
+});
+
+step("team: two triage decisions made without seeing each other come back to the Inbox as a conflict, and a new decision settles it", async () => {
+  // The lead's second laptop (here the casebook command) signposts the new family, offline.
+  const second = path.join(scratch, "lead2", "data");
+  const env = { ...process.env, CASEBOOK_PASSPHRASE: PASSPHRASE, CASEBOOK_PASSWORD: DEMO_PASSWORD };
+  const run = (args) => JSON.parse(execFileSync(CLI_BIN, ["--data", second, ...args, "--json"], { env, encoding: "utf8" }));
+  run(["init", "--user", "demo.lead"]);
+  run(["login", "--server", SERVER_URL, "--user", "demo.lead", "--device-name", "Clinic laptop 2 (fictional)"]);
+  run(["sync"]);
+  const waiting = run(["inbox"]).inbox.find((e) => e.family_name === NEW_FAMILY);
+  assert.ok(waiting, "the second laptop has the referral in its inbox");
+  run(["triage", "--referral", waiting.case_id, "--decision", "signpost", "--reason", "Fictional: the family hub's baby group"]);
+
+  // Meanwhile, on the first laptop, the lead accepts it.
+  await openInbox();
+  await (await session.waitForElement(`${inboxRow(NEW_FAMILY)}//button[normalize-space()='Triage…']`)).click();
+  await choose("input[name=tr-decision][value=accept]");
+  await choose("input[name=tr-allocate][value='demo.clinician2']");
+  await (await button("Save decision", "//dialog")).click();
+  await session.waitForText(`Triage saved: ${NEW_FAMILY} accepted and allocated to demo.clinician2.`);
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+  run(["sync"]);
+  await (await button("Send and receive now")).click();
+  await indicator(/^Up to date at \d\d:\d\d$/);
+
+  // Both stand until a person settles it: the referral is back in the inbox with both decisions.
+  const conflict = await (await session.waitForElement(`${inboxRow(NEW_FAMILY)}//*[@data-testid='inbox-conflict']`, 15_000)).text();
+  assert.match(conflict, /^Two triage decisions disagree\. .*A person must settle it: triage it again, and your decision replaces both\./);
+  assert.match(conflict, /demo\.lead accepted and allocated to demo\.clinician2 on \d+ \w+ \d{4}; recorded /);
+  assert.match(conflict, /demo\.lead signposted elsewhere on \d+ \w+ \d{4} \(Fictional: the family hub's baby group\); recorded /);
+  await screenshotOf("[data-testid=inbox-conflict]", "inbox-conflict-light");
+  await (await session.waitForElement(`${inboxRow(NEW_FAMILY)}//button[normalize-space()='Triage…']`)).click();
+  await session.waitForText("This decision replaces both decisions that disagree:");
+  await choose("input[name=tr-decision][value=accept]");
+  const ticked = await session.execute("return [...document.querySelectorAll('input[name=tr-allocate]:checked')].map((i) => i.value);");
+  if (!ticked.includes("demo.clinician2")) await choose("input[name=tr-allocate][value='demo.clinician2']");
+  await screenshot("triage-settles-conflict");
+  await (await button("Save decision", "//dialog")).click();
+  await session.waitForText(`Triage saved: ${NEW_FAMILY} accepted and allocated to demo.clinician2.`);
+  await session.waitForElement("[data-testid=inbox-empty]");
+  await (await button(NEW_FAMILY)).click();
+  await session.waitFor("the case view", async () => (await (await session.find("h1")).text()) === NEW_FAMILY);
+  assert.match(await (await session.find("[data-testid=triage-state]")).text(), /^Accepted and allocated to demo\.clinician2, /);
+  assert.ok(await button("← Back to the inbox"));
 });
