@@ -1290,6 +1290,8 @@ step("team: the admin staff log two referrals on their own laptop; the case show
   await laptop("admin");
   await firstRun("demo.admin");
   await signInToCentral("demo.admin");
+  await (await button("Caseload")).click();
+  await session.waitFor("no Open a new case for admin staff", async () => (await session.findAll("//button[normalize-space()='Open a new case']")).length === 0);
   await logReferral(NEW_FAMILY, isoDaysAgo(0));
   await session.waitForElement("#rs-to");
   const clinical = ["Write a note", "Record a contact", "Score a measure", "Review risk", "Add an alert", "Record a consultation", "Export chronology (PDF)", "Discharge…", "Add task"];
