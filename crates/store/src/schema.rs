@@ -223,6 +223,7 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE cases ADD COLUMN thrive TEXT;
     ALTER TABLE cases ADD COLUMN risk_review_on TEXT;
     ALTER TABLE cases ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cases ADD COLUMN triage_holders TEXT;
     "#,
 ];
 

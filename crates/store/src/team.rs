@@ -174,8 +174,13 @@ impl Store {
         let cases = self.open_team_cases(today)?;
         let mut held: BTreeMap<String, Vec<TeamCase>> = BTreeMap::new();
         let mut unallocated = Vec::new();
-        for case in cases {
-            let clinicians = self.allocated_to(case.case_id)?.unwrap_or_default();
+        let leads: std::collections::HashSet<&str> =
+            roster.iter().flat_map(|r| r.members.iter()).filter(|m| m.role == "lead").map(|m| m.username.as_str()).collect();
+        for (case, named) in cases {
+            let mut clinicians = self.allocated_to(case.case_id)?.unwrap_or_default();
+            // A lead the triage named holds the case too (leads see every case, so the central
+            // store does not list them as holders).
+            clinicians.extend(named.into_iter().filter(|n| leads.contains(n.as_str()) && !clinicians.contains(n)).collect::<Vec<_>>());
             if clinicians.is_empty() {
                 unallocated.push(case);
                 continue;
@@ -186,13 +191,18 @@ impl Store {
         }
         let mut caseloads: Vec<Caseload> = Vec::new();
         if let Some(r) = &roster {
-            for m in r.members.iter().filter(|m| m.role == "clinician" && !m.disabled) {
+            // Every clinician, with or without cases; a lead only when holding some.
+            for m in r.members.iter().filter(|m| !m.disabled) {
+                if m.role != "clinician" && !(m.role == "lead" && held.contains_key(&m.username)) {
+                    continue;
+                }
                 caseloads.push(Caseload { username: m.username.clone(), role: m.role.clone(), cases: held.remove(&m.username).unwrap_or_default() });
             }
         }
         // Holders the roster does not name (no roster yet, or someone since moved on) still show.
         for (username, cases) in held {
-            caseloads.push(Caseload { username, role: "clinician".into(), cases });
+            let role = roster.iter().flat_map(|r| r.members.iter()).find(|m| m.username == username).map(|m| m.role.clone());
+            caseloads.push(Caseload { username, role: role.unwrap_or_else(|| "clinician".into()), cases });
         }
         let calendar = self.working_days();
         let (recent_alerts, recent_safeguarding) = self.recent_flags(today, alerts_within_days)?;
@@ -211,9 +221,10 @@ impl Store {
         })
     }
 
-    fn open_team_cases(&self, today: NaiveDate) -> Result<Vec<TeamCase>> {
+    /// The open cases, each with whom the standing triage decisions name.
+    fn open_team_cases(&self, today: NaiveDate) -> Result<Vec<(TeamCase, Vec<String>)>> {
         let mut stmt = self.connection().prepare_cached(
-            "SELECT case_id, family_name, risk, thrive, first_contact_due, risk_review_on, risk_to_review_since
+            "SELECT case_id, family_name, risk, thrive, first_contact_due, risk_review_on, risk_to_review_since, triage_holders
              FROM cases WHERE in_inbox = 0 AND status NOT IN ('Discharged', 'Declined', 'Signposted')
              ORDER BY family_name COLLATE NOCASE, case_id",
         )?;
@@ -227,14 +238,16 @@ impl Store {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let before_today = |d: Option<String>| d.and_then(|d| d.parse::<NaiveDate>().ok()).is_some_and(|d| d < today);
         Ok(rows
             .into_iter()
-            .filter_map(|(id, family, risk, thrive, first_due, review_on, to_review)| {
-                Some(TeamCase {
+            .filter_map(|(id, family, risk, thrive, first_due, review_on, to_review, named)| {
+                let named: Vec<String> = named.and_then(|n| serde_json::from_str(&n).ok()).unwrap_or_default();
+                let case = TeamCase {
                     case_id: Uuid::parse_str(&id).ok()?,
                     family_name: family.unwrap_or_default(),
                     risk: word(risk),
@@ -242,7 +255,8 @@ impl Store {
                     first_contact_overdue: before_today(first_due),
                     risk_review_overdue: before_today(review_on),
                     risk_to_review: to_review.is_some(),
-                })
+                };
+                Some((case, named))
             })
             .collect())
     }
@@ -300,7 +314,14 @@ fn word<T: serde::de::DeserializeOwned>(w: Option<String>) -> Option<T> {
 pub(crate) fn write_team_columns(tx: &rusqlite::Transaction, state: &CaseState) -> Result<()> {
     let referral = state.record.referral.as_ref();
     let risk = state.record.current_risk();
-    tx.prepare_cached("UPDATE cases SET in_inbox = ?2, triage = ?3, thrive = ?4, risk_review_on = ?5, waiting = ?6 WHERE case_id = ?1")?
+    // Who the standing triage decisions name: the central store's allocations list clinicians
+    // only, so a lead who took a family on at triage is known from here.
+    let triage_holders = referral
+        .and_then(|r| casebook_domain::triage::holders(&r.triage))
+        .map(|h| serde_json::to_string(&h).expect("a list of names always serialises"));
+    tx.prepare_cached(
+        "UPDATE cases SET in_inbox = ?2, triage = ?3, thrive = ?4, risk_review_on = ?5, waiting = ?6, triage_holders = ?7 WHERE case_id = ?1",
+    )?
         .execute(params![
             state.case_id.to_string(),
             state.in_team_inbox(),
@@ -308,6 +329,7 @@ pub(crate) fn write_team_columns(tx: &rusqlite::Transaction, state: &CaseState) 
             risk.map(|r| serde_json::to_value(r.details.thrive).expect("enum").as_str().unwrap_or_default().to_string()),
             risk.and_then(|r| r.details.review_on).filter(|_| state.record.discharge.is_none()).map(|d| d.to_string()),
             casebook_domain::inbox::accepted_not_seen(state).is_some(),
+            triage_holders,
         ])?;
     Ok(())
 }

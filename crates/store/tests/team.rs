@@ -107,7 +107,9 @@ fn the_leads_view_counts_caseloads_and_flags_what_needs_a_look() {
     let a = store.open_case(family("Testfamily-A")).unwrap().case_id;
     let b = store.open_case(family("Testfamily-B")).unwrap().case_id;
     let nobody = store.open_case(family("Testfamily-Nobody")).unwrap().case_id;
-    store.set_allocations(&[(a, vec!["clin.one".into()]), (b, vec!["clin.one".into(), "clin.two".into()]), (nobody, vec![])]).unwrap();
+    // A family the lead took on themselves at triage: the central store lists no clinician for it.
+    let own = store.receive_referral(referral("Testfamily-LeadsOwn")).unwrap().case_id;
+    store.set_allocations(&[(a, vec!["clin.one".into()]), (b, vec!["clin.one".into(), "clin.two".into()]), (nobody, vec![]), (own, vec![])]).unwrap();
     store.raise_alert(a, AlertKind::LoneWorker, "Fictional: visit in pairs".into()).unwrap();
     store
         .assess_risk(
@@ -129,17 +131,22 @@ fn the_leads_view_counts_caseloads_and_flags_what_needs_a_look() {
         .set_roster(&Roster {
             team: "Test Team".into(),
             as_of: "2026-11-24T09:00:00Z".parse().unwrap(),
-            members: vec![member("clin.one", "clinician", Some("2026-11-24T08:00:00Z")), member("clin.two", "clinician", Some("2026-11-18T17:00:00Z"))],
+            members: vec![
+                member("clin.one", "clinician", Some("2026-11-24T08:00:00Z")),
+                member("clin.two", "clinician", Some("2026-11-18T17:00:00Z")),
+                member("lead.one", "lead", Some("2026-11-24T08:30:00Z")),
+            ],
         })
         .unwrap();
+    store.triage_referral(accept(own, &["lead.one"])).unwrap();
     let view = store.team_view(day("2026-11-24"), 2, 14).unwrap();
     let loads: Vec<(&str, usize)> = view.caseloads.iter().map(|c| (c.username.as_str(), c.cases.len())).collect();
-    assert_eq!(loads, [("clin.one", 2), ("clin.two", 1)]);
+    assert_eq!(loads, [("clin.one", 2), ("clin.two", 1), ("lead.one", 1)], "a lead holding a family is listed with it");
     assert_eq!(view.unallocated.iter().map(|c| c.case_id).collect::<Vec<_>>(), [nobody]);
     let b_line = view.caseloads[1].cases[0].clone();
     assert_eq!((b_line.risk, b_line.thrive, b_line.risk_review_overdue), (Some(RiskLevel::Medium), Some(ThriveGroup::GettingRiskSupport), true));
     // clin.two's laptop last synced on Wednesday 18 November: four working days by Tuesday 24th.
-    assert_eq!(view.laptops.iter().map(|l| (l.username.as_str(), l.silent)).collect::<Vec<_>>(), [("clin.two", true), ("clin.one", false)]);
+    assert_eq!(view.laptops.iter().map(|l| (l.username.as_str(), l.silent)).collect::<Vec<_>>(), [("clin.two", true), ("clin.one", false), ("lead.one", false)]);
     assert_eq!(view.laptops[0].device.notes_waiting_at_sync, Some(4));
     assert_eq!(view.recent_alerts.len(), 1);
     assert_eq!(view.recent_safeguarding.iter().map(|s| (s.case_id, s.status)).collect::<Vec<_>>(), [(b, SafeguardingStatus::ChildProtectionPlan)]);
