@@ -516,8 +516,15 @@ impl Storage for PostgresStorage {
         }
         // Admin staff hold their team's cases (their view of them) since the team's inbox; give
         // accounts made before that their team's cases, once.
+        let missing = "SELECT 1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'
+             AND NOT EXISTS (SELECT 1 FROM access a WHERE a.case_id = c.case_id AND a.user_id = u.id) LIMIT 1";
         if tx.query_opt("SELECT 1 FROM counters WHERE name = 'admin_access_v1'", &[]).await?.is_none() {
-            let seq = next_seq(&tx).await?;
+            // A sequence number only when there is something to grant (a new store's numbering
+            // starts with its first case).
+            let seq = match tx.query_opt(missing, &[]).await? {
+                Some(_) => next_seq(&tx).await?,
+                None => 0,
+            };
             tx.execute(
                 "INSERT INTO access (case_id, user_id, granted_seq)
                  SELECT c.case_id, u.id, $1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'

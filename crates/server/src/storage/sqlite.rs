@@ -624,7 +624,17 @@ fn backfill_claims(c: &mut Connection) -> Result<()> {
     // accounts made before that their team's cases, once.
     let done: Option<i64> = tx.query_row("SELECT value FROM counters WHERE name = 'admin_access_v1'", [], |r| r.get(0)).optional()?;
     if done.is_none() {
-        let seq = next_seq(&tx)?;
+        // A sequence number only when there is something to grant (a new store's numbering starts
+        // with its first case).
+        let missing: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'
+                 AND NOT EXISTS (SELECT 1 FROM access a WHERE a.case_id = c.case_id AND a.user_id = u.id) LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let seq = if missing.is_some() { next_seq(&tx)? } else { 0 };
         tx.execute(
             "INSERT OR IGNORE INTO access (case_id, user_id, granted_seq)
              SELECT c.case_id, u.id, ?1 FROM users u JOIN cases c ON c.team_id = u.team_id WHERE u.role = 'admin'",
