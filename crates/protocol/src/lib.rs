@@ -285,6 +285,10 @@ pub struct AuditEntry {
     pub source: Option<String>,
 }
 
+/// `GET /v1/team` (leads only): the team's people and their laptops, with each laptop's last
+/// complete sync and how many signed notes it held unsent when that sync began.
+pub type TeamResponse = casebook_domain::team::Roster;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +314,3 @@ mod tests {
         assert_eq!(digest_of(&[]).0, 0);
     }
 }
-
-/// `GET /v1/team` (leads only): the team's people and their laptops, with each laptop's last
-/// complete sync and how many signed notes it held unsent when that sync began.
-pub type TeamResponse = casebook_domain::team::Roster;
