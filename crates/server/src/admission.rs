@@ -48,6 +48,13 @@ pub struct Facts {
     /// The pushing user's team (username and role), read only when the batch holds a triage
     /// decision, whose allocation must name people of the team who may hold a case.
     pub team: HashMap<String, casebook_protocol::Role>,
+    /// The pushing user is a named supervisor (read only when the batch holds a supervision).
+    pub supervisor: bool,
+}
+
+/// Whether a batch needs [`Facts::supervisor`].
+pub fn needs_supervisor(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e.body, casebook_domain::EventBody::SupervisionRecorded(_)))
 }
 
 /// Whether a batch needs [`Facts::team`].
@@ -102,7 +109,7 @@ pub const NOT_YOURS: &str = "This case is not allocated to you, so entries for i
 
 /// The sentence a supervision from anyone but a lead gets.
 pub const SUPERVISION_BY_LEAD: &str =
-    "Only the team's lead records case supervision, so this entry was not added to the team's record. It is kept on this laptop: ask your lead to record it.";
+    "Only the team's lead or a named supervisor records case supervision, so this entry was not added to the team's record. It is kept on this laptop: ask your lead to record it.";
 
 /// The sentence a clinical entry from admin staff gets.
 pub const ADMIN_NOT_CLINICAL: &str = "Admin staff log referrals, contact details and appointments, not clinical entries, so this entry was not added to the team's record. It is kept on this laptop.";
@@ -120,7 +127,9 @@ fn role_refusal(e: &Event, role: casebook_protocol::Role, facts: &Facts) -> Opti
         return Some(("admin_not_clinical", ADMIN_NOT_CLINICAL.into()));
     }
     match &e.body {
-        EventBody::SupervisionRecorded(_) if role != Role::Lead => Some(("supervision_by_lead_only", SUPERVISION_BY_LEAD.into())),
+        EventBody::SupervisionRecorded(_) if role != Role::Lead && !facts.supervisor => {
+            Some(("supervision_by_lead_only", SUPERVISION_BY_LEAD.into()))
+        }
         EventBody::ReferralTriaged(_) if role != Role::Lead => Some(("triage_by_lead_only", TRIAGE_BY_LEAD.into())),
         EventBody::ReferralTriaged(t) => t.allocate_to.iter().find_map(|name| match facts.team.get(name.trim()) {
             Some(Role::Clinician | Role::Lead) => None,

@@ -306,15 +306,18 @@ pub(crate) fn revoked() -> ApiError {
     )
 }
 
-async fn me(State(state): State<AppState>, authed: Authed) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
+async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<serde_json::Value>, ApiError> {
+    // A named supervisor records case supervision as a lead does: the laptop offers it to them.
+    let supervisor = state.storage.is_supervisor(&authed.user.username).await?;
+    Ok(Json(serde_json::json!({
         "user": UserInfo { username: authed.user.username, role: authed.user.role, team: authed.user.team },
+        "supervisor": supervisor,
         "device_id": authed.device.id,
         "server_time": Utc::now(),
         "protocol_version": PROTOCOL_VERSION,
         "server_version": env!("CARGO_PKG_VERSION"),
         "max_drift_ms": state.config.max_drift_ms,
-    }))
+    })))
 }
 
 // ---------- sync ----------

@@ -135,6 +135,9 @@ enum UserCommand {
     SetRole { username: String, role: String },
     /// Move an account to another team.
     SetTeam { username: String, team: String },
+    /// Name a clinician as a supervisor, who records case supervision on the cases they hold
+    /// (yes), or stop (no).
+    SetSupervisor { username: String, supervisor: String },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +266,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::Enable { username }) => command::user::enable(storage.as_ref(), &username).await?,
         Command::User(UserCommand::SetRole { username, role }) => command::user::set_role(storage.as_ref(), &username, &role).await?,
         Command::User(UserCommand::SetTeam { username, team }) => command::user::set_team(storage.as_ref(), &username, &team).await?,
+        Command::User(UserCommand::SetSupervisor { username, supervisor }) => {
+            command::user::set_supervisor(storage.as_ref(), &username, &supervisor).await?
+        }
         Command::Allocate { case_id, user } => command::allocate::allocate(storage.as_ref(), &case_id, &user).await?,
         Command::Deallocate { case_id, user } => command::allocate::deallocate(storage.as_ref(), &case_id, &user).await?,
         Command::Case(CaseCommand::Settle { case_id, team, holders }) => command::case::settle(storage.as_ref(), &case_id, &team, &holders).await?,

@@ -234,6 +234,10 @@ fn it_manages_accounts_and_weak_passwords_are_refused() {
         assert!(fails(d, args, Some("fictional admin password")).contains("no user called 'nobody'"), "{args:?}");
     }
     assert!(fails(d, &["user", "set-role", "clin.one", "boss"], None).contains("not a role"));
+    assert!(ok(d, &["user", "set-supervisor", "clin.one", "yes"]).contains("is now a named supervisor"));
+    assert!(ok(d, &["user", "set-supervisor", "clin.one", "no"]).contains("is no longer a named supervisor"));
+    assert!(fails(d, &["user", "set-supervisor", "clin.one", "maybe"], None).contains("is not yes or no"));
+    assert!(fails(d, &["user", "set-supervisor", "nobody", "yes"], None).contains("no user called 'nobody'"));
     assert!(fails(d, &["user", "set-team", "clin.one", "No Team"], None).contains("no team called"));
 }
 

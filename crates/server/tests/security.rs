@@ -459,7 +459,8 @@ async fn a_squatted_case_is_settled(backend: Backend) {
 
 /// Issue 12: case supervision is the lead's to record. A clinician's laptop sending one in the
 /// lead's words (on their own case, with a valid account) is refused and nothing is stored; the
-/// lead's own is taken in and reaches the clinician with its agreed action as a task.
+/// lead's own is taken in and reaches the clinician with its agreed action as a task; so is a
+/// named supervisor's.
 async fn only_a_lead_records_supervision(backend: Backend) {
     let h = start(backend, ServiceConfig::default()).await;
     seed_teams(&h).await;
@@ -492,6 +493,22 @@ async fn only_a_lead_records_supervision(backend: Backend) {
     let state = casebook_domain::fold(case, &events);
     assert_eq!(state.record.supervisions.len(), 1);
     assert_eq!(state.record.tasks[0].details.title, "Agreed in supervision: Book a joint visit with the health visitor");
+
+    // A clinician IT names a supervisor records it on a case they hold (the lead shares it with
+    // them), and is told so by /v1/me; named no longer, they are refused again.
+    let mut a2 = h.login("clin.a2").await;
+    h.storage.allocate(case, "clin.a2").await.unwrap();
+    let me: serde_json::Value = h.get(&a2, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me["supervisor"], false);
+    h.storage.set_supervisor("clin.a2", true).await.unwrap();
+    let me: serde_json::Value = h.get(&a2, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me["supervisor"], true);
+    let by_supervisor = a2.event(case, supervision("clin.a1"));
+    assert_eq!(h.push_codes(&a2, &[by_supervisor]).await, vec![None], "a named supervisor's supervision is taken in");
+    h.storage.set_supervisor("clin.a2", false).await.unwrap();
+    let after = a2.event(case, supervision("clin.a1"));
+    assert_eq!(h.push_codes(&a2, &[after]).await, vec![Some("supervision_by_lead_only".to_string())]);
+    assert!(matches!(h.storage.set_supervisor("nobody.here", true).await, Err(casebook_server::storage::StorageError::NoSuchUser(_))));
 }
 
 macro_rules! security_suite {

@@ -24,6 +24,8 @@ const SERVER_USER: &str = "server_user";
 /// "admin"): the window offers what only a lead does to leads. The central store decides again on
 /// everything sent.
 const SERVER_ROLE: &str = casebook_store::team::TEAM_ROLE_KEY;
+/// Set when the central store names the user a supervisor (recorded at every sync).
+const SERVER_SUPERVISOR: &str = "server_supervisor";
 const DEVICE_SECRET: &str = "device_secret";
 const ACCESS_TOKEN: &str = "access_token";
 const TOKEN_EXPIRES: &str = "token_expires_at";
@@ -135,6 +137,8 @@ pub struct SyncStatus {
     pub signed_in_as: Option<String>,
     /// The role the central store gave at sign-in: "clinician", "lead" or "admin".
     pub role: Option<String>,
+    /// The central store names this user a supervisor: they record case supervision as a lead does.
+    pub supervisor: bool,
     /// Changes waiting to be sent.
     #[ts(type = "number")]
     pub waiting: u64,
@@ -152,6 +156,7 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
         server_url: store.sync_value(SERVER_URL)?,
         signed_in_as: store.sync_value(SERVER_USER)?,
         role: store.sync_value(SERVER_ROLE)?,
+        supervisor: store.sync_value(SERVER_SUPERVISOR)?.is_some(),
         waiting: store.outbox_len()?,
         unsent_notes: store.unsent_signed_notes()?,
         set_aside: store.set_aside_count()?,
@@ -328,6 +333,8 @@ fn refresh_role(store: &mut Store, conn: &mut Connection) -> Result<()> {
     if let Some(role) = me.pointer("/user/role").and_then(|r| r.as_str()) {
         store.set_sync_value(SERVER_ROLE, Some(role))?;
     }
+    let supervisor = me.get("supervisor").and_then(|s| s.as_bool()).unwrap_or(false);
+    store.set_sync_value(SERVER_SUPERVISOR, supervisor.then_some("yes"))?;
     Ok(())
 }
 

@@ -25,6 +25,14 @@ fn a_role_change_takes_effect_at_the_next_sync() {
     sync(&mut two).unwrap();
     assert!(two.case(case).is_err(), "not clin.two's case");
     assert!(two.roster().unwrap().is_none());
+    // Named a supervisor by IT: the window offers supervision from the next sync.
+    assert!(!status(&two).unwrap().supervisor);
+    c.runtime.block_on(c.storage.set_supervisor("clin.two", true)).unwrap();
+    sync(&mut two).unwrap();
+    assert!(status(&two).unwrap().supervisor);
+    c.runtime.block_on(c.storage.set_supervisor("clin.two", false)).unwrap();
+    sync(&mut two).unwrap();
+    assert!(!status(&two).unwrap().supervisor);
 
     // IT makes clin.two a lead: at the next sync their laptop knows it, receives the team's
     // cases and the team's people and laptops.

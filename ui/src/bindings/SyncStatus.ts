@@ -9,6 +9,10 @@ export type SyncStatus = { server_url: string | null, signed_in_as: string | nul
  */
 role: string | null, 
 /**
+ * The central store names this user a supervisor: they record case supervision as a lead does.
+ */
+supervisor: boolean, 
+/**
  * Changes waiting to be sent.
  */
 waiting: number, 

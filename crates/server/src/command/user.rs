@@ -89,6 +89,23 @@ pub async fn set_role(storage: &dyn Storage, username: &str, role: &str) -> Resu
     Ok(())
 }
 
+pub async fn set_supervisor(storage: &dyn Storage, username: &str, supervisor: &str) -> Result<(), Failure> {
+    let named = match supervisor.trim() {
+        "yes" => true,
+        "no" => false,
+        other => return Err(Failure(format!("'{other}' is not yes or no; say yes to name them a supervisor, no to stop"))),
+    };
+    storage.set_supervisor(username.trim(), named).await?;
+    record(storage, "cli_user_set_supervisor", None, format!("{} named supervisor: {supervisor}", username.trim())).await?;
+    let what = if named {
+        "is now a named supervisor: they record case supervision on the cases they hold, from their next sync"
+    } else {
+        "is no longer a named supervisor"
+    };
+    println!("{} {what}.", printable(username.trim(), false));
+    Ok(())
+}
+
 pub async fn set_team(storage: &dyn Storage, username: &str, team: &str) -> Result<(), Failure> {
     storage.set_team(username.trim(), team).await?;
     println!("{} is now on {}.", printable(username.trim(), false), printable(team, false));

@@ -314,6 +314,11 @@ pub trait Accounts: Send + Sync {
     async fn set_role(&self, username: &str, role: Role) -> Result<()>;
     /// Moves the user to another team. A lead's team-wide access moves with them, as in `set_role`.
     async fn set_team(&self, username: &str, team: &str) -> Result<()>;
+    /// Names a clinician as a supervisor (who, like a lead, records case supervision on the cases
+    /// they hold), or stops naming them.
+    async fn set_supervisor(&self, username: &str, supervisor: bool) -> Result<()>;
+    /// Whether the account is a named supervisor.
+    async fn is_supervisor(&self, username: &str) -> Result<bool>;
     /// Clears the account's consecutive failures and every throttling bucket naming it.
     async fn unlock(&self, username: &str) -> Result<()>;
     /// Counts one attempt in `bucket` (created on first use; started afresh when its last attempt

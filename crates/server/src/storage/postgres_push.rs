@@ -144,6 +144,9 @@ where
             }
         }
     }
+    if crate::admission::needs_supervisor(events) {
+        facts.supervisor = c.query_opt("SELECT supervisor FROM users WHERE id = $1", &[&user.id]).await?.map(|r| r.get(0)).unwrap_or(false);
+    }
     if crate::admission::needs_team(events) {
         let rows = c.query("SELECT username, role FROM users WHERE team_id = (SELECT team_id FROM users WHERE id = $1)", &[&user.id]).await?;
         for r in rows {

@@ -516,6 +516,9 @@ fn facts_in(tx: &Transaction<'_>, user: &UserRecord, events: &[Event]) -> Result
             }
         }
     }
+    if crate::admission::needs_supervisor(events) {
+        facts.supervisor = tx.query_row("SELECT supervisor FROM users WHERE id = ?1", [user.id], |r| r.get(0)).optional()?.unwrap_or(false);
+    }
     if crate::admission::needs_team(events) {
         let mut members = tx.prepare_cached("SELECT username, role FROM users WHERE team_id = (SELECT team_id FROM users WHERE id = ?1)")?;
         for row in members.query_map([user.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 /// Run after the main schema on every start; each statement is safe to repeat.
 pub(super) const SCHEMA: &str = "
 ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled_at TEXT;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS supervisor BOOLEAN NOT NULL DEFAULT false;
 CREATE TABLE IF NOT EXISTS signin_throttle (
     bucket TEXT PRIMARY KEY,
     username TEXT NOT NULL,
@@ -130,6 +131,18 @@ impl Accounts for PostgresStorage {
         tx.execute("UPDATE users SET team_id = $2 WHERE id = $1", &[&uid, &new_team]).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_supervisor(&self, username: &str, supervisor: bool) -> Result<()> {
+        let c = self.pool.get().await?;
+        let n = c.execute("UPDATE users SET supervisor = $2 WHERE username = $1", &[&username, &supervisor]).await?;
+        changed(n, username)
+    }
+
+    async fn is_supervisor(&self, username: &str) -> Result<bool> {
+        let c = self.pool.get().await?;
+        let row = c.query_opt("SELECT supervisor FROM users WHERE username = $1", &[&username]).await?;
+        row.map(|r| r.get(0)).ok_or_else(|| StorageError::NoSuchUser(username.to_string()))
     }
 
     async fn unlock(&self, username: &str) -> Result<()> {

@@ -28,6 +28,10 @@ pub(super) fn migrate(c: &mut Connection) -> Result<()> {
     if !has_disabled {
         c.execute_batch("ALTER TABLE users ADD COLUMN disabled_at TEXT")?;
     }
+    let has_supervisor: bool = c.prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'supervisor'")?.exists([])?;
+    if !has_supervisor {
+        c.execute_batch("ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0")?;
+    }
     c.execute_batch(SCHEMA)?;
     Ok(())
 }
@@ -143,6 +147,24 @@ impl Accounts for SqliteStorage {
             tx.execute("UPDATE users SET team_id = ?2 WHERE id = ?1", params![uid, new_team])?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_supervisor(&self, username: &str, supervisor: bool) -> Result<()> {
+        let username = username.to_string();
+        self.with(move |c| {
+            let n = c.execute("UPDATE users SET supervisor = ?2 WHERE username = ?1", params![username, supervisor])?;
+            changed(n, &username)
+        })
+        .await
+    }
+
+    async fn is_supervisor(&self, username: &str) -> Result<bool> {
+        let username = username.to_string();
+        self.with(move |c| {
+            let found: Option<bool> = c.query_row("SELECT supervisor FROM users WHERE username = ?1", [&username], |r| r.get(0)).optional()?;
+            found.ok_or(StorageError::NoSuchUser(username))
         })
         .await
     }
