@@ -157,12 +157,14 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
 
     let d = state.details.as_ref();
     let summary = crate::record::summary_columns(&state);
+    let team = crate::team::team_columns(&state);
     tx.prepare_cached(
         "INSERT INTO cases (case_id, family_name, parent_name, due_date, infant_name, infant_dob, opened_by,
                             opened_at, last_activity_at, contact_count, signed_note_count, family_doc, family_doc_body, conflict_count,
                             status, risk, first_contact_due, last_contact_on, next_visit_at, active_alerts,
-                            risk_to_review_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                            risk_to_review_since, in_inbox, triage, thrive, risk_review_on, waiting, triage_holders)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                 ?22, ?23, ?24, ?25, ?26, ?27)
          ON CONFLICT (case_id) DO UPDATE SET
             family_name = excluded.family_name, parent_name = excluded.parent_name,
             due_date = excluded.due_date, infant_name = excluded.infant_name, infant_dob = excluded.infant_dob,
@@ -172,7 +174,9 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
             family_doc_body = excluded.family_doc_body, conflict_count = excluded.conflict_count,
             status = excluded.status, risk = excluded.risk, first_contact_due = excluded.first_contact_due,
             last_contact_on = excluded.last_contact_on, next_visit_at = excluded.next_visit_at,
-            active_alerts = excluded.active_alerts, risk_to_review_since = excluded.risk_to_review_since",
+            active_alerts = excluded.active_alerts, risk_to_review_since = excluded.risk_to_review_since,
+            in_inbox = excluded.in_inbox, triage = excluded.triage, thrive = excluded.thrive,
+            risk_review_on = excluded.risk_review_on, waiting = excluded.waiting, triage_holders = excluded.triage_holders",
     )?
     .execute(params![
         id,
@@ -196,6 +200,12 @@ pub fn refresh_case(tx: &Transaction, case_id: Uuid) -> Result<casebook_domain::
         summary.next_visit_at.map(crate::record::datetime_text),
         summary.active_alerts,
         summary.risk_to_review_since.map(|d| d.to_string()),
+        team.in_inbox,
+        team.triage,
+        team.thrive,
+        team.risk_review_on,
+        team.waiting,
+        team.triage_holders,
     ])?;
     crate::record::write_projection(tx, &state)?;
 

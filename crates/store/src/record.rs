@@ -1109,7 +1109,6 @@ impl Store {
 
 pub(crate) fn write_projection(tx: &rusqlite::Transaction, state: &CaseState) -> Result<()> {
     let id = state.case_id.to_string();
-    crate::team::write_team_columns(tx, state)?;
     tx.prepare_cached("DELETE FROM planned_visits WHERE case_id = ?1")?.execute([&id])?;
     tx.prepare_cached("DELETE FROM due_items WHERE case_id = ?1")?.execute([&id])?;
     let mut visit = tx.prepare_cached(

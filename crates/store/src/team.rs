@@ -12,7 +12,6 @@ use casebook_domain::team::{laptops, Caseload, RecentAlert, RecentSafeguarding, 
 use casebook_domain::triage::{ReferralTriaged, TriageDecision};
 use casebook_domain::{CaseState, EventBody};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
@@ -310,26 +309,30 @@ fn word<T: serde::de::DeserializeOwned>(w: Option<String>) -> Option<T> {
     w.and_then(|w| serde_json::from_value(serde_json::Value::String(w)).ok())
 }
 
-/// The projection's team columns of one case, from its state alone (so a rebuild gives the same).
-pub(crate) fn write_team_columns(tx: &rusqlite::Transaction, state: &CaseState) -> Result<()> {
+/// The projection's team columns of one case, from its state alone (so a rebuild gives the same),
+/// written with the rest of the case's row.
+pub(crate) struct TeamColumns {
+    pub in_inbox: bool,
+    pub triage: Option<&'static str>,
+    pub thrive: Option<String>,
+    pub risk_review_on: Option<String>,
+    pub waiting: bool,
+    pub triage_holders: Option<String>,
+}
+
+pub(crate) fn team_columns(state: &CaseState) -> TeamColumns {
     let referral = state.record.referral.as_ref();
     let risk = state.record.current_risk();
-    // Who the standing triage decisions name: the central store's allocations list clinicians
-    // only, so a lead who took a family on at triage is known from here.
-    let triage_holders = referral
-        .and_then(|r| casebook_domain::triage::holders(&r.triage))
-        .map(|h| serde_json::to_string(&h).expect("a list of names always serialises"));
-    tx.prepare_cached(
-        "UPDATE cases SET in_inbox = ?2, triage = ?3, thrive = ?4, risk_review_on = ?5, waiting = ?6, triage_holders = ?7 WHERE case_id = ?1",
-    )?
-        .execute(params![
-            state.case_id.to_string(),
-            state.in_team_inbox(),
-            referral.map(|r| r.triage_state.word()),
-            risk.map(|r| serde_json::to_value(r.details.thrive).expect("enum").as_str().unwrap_or_default().to_string()),
-            risk.and_then(|r| r.details.review_on).filter(|_| state.record.discharge.is_none()).map(|d| d.to_string()),
-            casebook_domain::inbox::accepted_not_seen(state).is_some(),
-            triage_holders,
-        ])?;
-    Ok(())
+    TeamColumns {
+        in_inbox: state.in_team_inbox(),
+        triage: referral.map(|r| r.triage_state.word()),
+        thrive: risk.map(|r| serde_json::to_value(r.details.thrive).expect("enum").as_str().unwrap_or_default().to_string()),
+        risk_review_on: risk.and_then(|r| r.details.review_on).filter(|_| state.record.discharge.is_none()).map(|d| d.to_string()),
+        waiting: casebook_domain::inbox::accepted_not_seen(state).is_some(),
+        // Who the standing triage decisions name: the central store's allocations list clinicians
+        // only, so a lead who took a family on at triage is known from here.
+        triage_holders: referral
+            .and_then(|r| casebook_domain::triage::holders(&r.triage))
+            .map(|h| serde_json::to_string(&h).expect("a list of names always serialises")),
+    }
 }
