@@ -44,7 +44,8 @@ Casebook is starting, with a demo central store for a fictional team.
      of your own for this laptop's encrypted store.
   2. Open Settings > Team central store. The address is filled in ($SERVER_URL);
      type the same username and the demo password printed above, then Sign in.
-  3. Write and sign a note, then press "Sync now" in the header.
+  3. Write and sign a note, then press "Send and receive now" in the header. Signed in as
+     demo.admin, log a referral; as demo.lead it then waits in the Inbox for triage.
 The demo central store stops when you close Casebook. Its log: $DEMO_DIR/server.log
 
 INFO
