@@ -123,25 +123,23 @@ pub fn waiting_entry(state: &CaseState, today: NaiveDate) -> Option<WaitingEntry
     })
 }
 
-/// Overdue first, then the nearest deadline, then the longest waiting; ties by family name.
+/// The order of the inbox and the waiting list: overdue first, then the nearest deadline, then the
+/// longest waiting; ties by family name.
+fn urgency(overdue: bool, due: Option<NaiveDate>, received_on: NaiveDate, family: &str) -> (std::cmp::Reverse<bool>, NaiveDate, NaiveDate, &str) {
+    (std::cmp::Reverse(overdue), due.unwrap_or(NaiveDate::MAX), received_on, family)
+}
+
 pub fn sort_inbox(entries: &mut [InboxEntry]) {
     entries.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then_with(|| a.first_contact_due.unwrap_or(NaiveDate::MAX).cmp(&b.first_contact_due.unwrap_or(NaiveDate::MAX)))
-            .then_with(|| a.received_on.cmp(&b.received_on))
-            .then_with(|| a.family_name.cmp(&b.family_name))
+        urgency(a.overdue, a.first_contact_due, a.received_on, &a.family_name)
+            .cmp(&urgency(b.overdue, b.first_contact_due, b.received_on, &b.family_name))
     });
 }
 
-/// The same order for the waiting list.
 pub fn sort_waiting(entries: &mut [WaitingEntry]) {
     entries.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then_with(|| a.first_contact_due.unwrap_or(NaiveDate::MAX).cmp(&b.first_contact_due.unwrap_or(NaiveDate::MAX)))
-            .then_with(|| a.received_on.cmp(&b.received_on))
-            .then_with(|| a.family_name.cmp(&b.family_name))
+        urgency(a.overdue, a.first_contact_due, a.received_on, &a.family_name)
+            .cmp(&urgency(b.overdue, b.first_contact_due, b.received_on, &b.family_name))
     });
 }
 

@@ -850,8 +850,10 @@ impl Writer {
         .seal();
         // Admin staff's laptops refuse clinical entries at once, in words, rather than leave the
         // central store to set them aside later (it refuses them all the same).
-        let role: Option<String> =
-            tx.query_row("SELECT value FROM sync_state WHERE key = ?1", [team::TEAM_ROLE_KEY], |r| r.get(0)).optional()?;
+        let role: Option<String> = tx
+            .prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+            .query_row([team::TEAM_ROLE_KEY], |r| r.get(0))
+            .optional()?;
         if role.as_deref() == Some("admin") && !casebook_domain::roles::admin_may_write(&event) {
             return Err(StoreError::Refused(
                 "Admin staff log referrals, contact details and appointments; clinical entries are written by the family's clinicians.".into(),

@@ -59,30 +59,25 @@ impl Store {
 
     /// Referrals on this laptop waiting for triage, the overdue ones first.
     pub fn inbox(&self, today: NaiveDate) -> Result<Vec<InboxEntry>> {
-        let mut entries: Vec<InboxEntry> = self
-            .case_ids_where("in_inbox = 1")?
-            .into_iter()
-            .map(|id| self.case(id).map(|v| inbox_entry(&v.state, today)))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut entries = self.lines_where("in_inbox = 1", |state| inbox_entry(state, today))?;
         sort_inbox(&mut entries);
         Ok(entries)
     }
 
     /// Families accepted at triage and not yet seen, the overdue ones first.
     pub fn waiting_list(&self, today: NaiveDate) -> Result<Vec<WaitingEntry>> {
-        let mut entries: Vec<WaitingEntry> = self
-            .case_ids_where("waiting = 1")?
-            .into_iter()
-            .map(|id| self.case(id).map(|v| waiting_entry(&v.state, today)))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut entries = self.lines_where("waiting = 1", |state| waiting_entry(state, today))?;
         sort_waiting(&mut entries);
         Ok(entries)
+    }
+
+    /// One line per case the projection marks with `condition`, from the case's fold.
+    fn lines_where<T>(&self, condition: &str, line: impl Fn(&CaseState) -> Option<T>) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for id in self.case_ids_where(condition)? {
+            out.extend(line(&self.case(id)?.state));
+        }
+        Ok(out)
     }
 
     /// Cases waiting in the team's inbox, which the caseload leaves out (they are in the inbox).
