@@ -482,10 +482,7 @@ async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(q): ApiQue
     if authed.user.role == Role::Admin {
         // Admin staff receive a case's referral, contact and appointment entries, never its
         // clinical content; the cursor still moves past what they do not receive.
-        page.events.retain(|e| casebook_domain::roles::admin_sees(e.event.body.kind()));
-        for e in &mut page.events {
-            e.flag = None;
-        }
+        cases::admin_view(&mut page.events);
     }
     if !page.more {
         state.storage.device_synced(authed.device.id, Utc::now(), q.notes_waiting).await?;

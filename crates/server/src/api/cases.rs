@@ -44,12 +44,18 @@ async fn reading(state: &Service, authed: &Authed, case_id: Uuid) -> Result<Opti
 async fn readable_events(state: &Service, case_id: Uuid, reading: Reading) -> Result<Vec<PulledEvent>, ApiError> {
     let mut events = state.storage.case_events(case_id).await?;
     if reading == Reading::AdminView {
-        events.retain(|e| casebook_domain::roles::admin_sees(e.event.body.kind()));
-        for e in &mut events {
-            e.flag = None;
-        }
+        admin_view(&mut events);
     }
     Ok(events)
+}
+
+/// What of these events admin staff receive: the referral, contact, appointment and triage kinds,
+/// without the lead's flags on them. One rule for pull, digest and repair.
+pub(super) fn admin_view(events: &mut Vec<PulledEvent>) {
+    events.retain(|e| casebook_domain::roles::admin_sees(e.event.body.kind()));
+    for e in events.iter_mut() {
+        e.flag = None;
+    }
 }
 
 pub(super) async fn digest(State(state): State<AppState>, authed: Authed, Path(case_id): Path<String>) -> Result<Json<CaseDigest>, ApiError> {
